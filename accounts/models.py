@@ -1,0 +1,88 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    """A portal user. What they may see comes from their RoleAssignments."""
+
+    full_name = models.CharField(_("姓名"), max_length=50, blank=True)
+    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self):
+        return self.full_name or self.username
+
+    @property
+    def display_name(self):
+        return self.full_name or self.username
+
+
+class Role(models.TextChoices):
+    CITY_ADMIN = "city_admin", _("市级管理员")
+    DISTRICT_ADMIN = "district_admin", _("区级管理员")
+    DISTRICT_STAFF = "district_staff", _("区级工作人员")
+    STREET_STAFF = "street_staff", _("街道工作人员")
+    COMMUNITY_CLERK = "community_clerk", _("社区工作人员")
+    FIRM_USER = "firm_user", _("物业企业用户")
+
+
+# Which target each role must (and alone may) name.
+ROLE_TARGET = {
+    Role.CITY_ADMIN: None,
+    Role.DISTRICT_ADMIN: "district",
+    Role.DISTRICT_STAFF: "district",
+    Role.STREET_STAFF: "street",
+    Role.COMMUNITY_CLERK: "community",
+    Role.FIRM_USER: "firm",
+}
+TARGET_FIELDS = ("district", "street", "community", "firm")
+
+
+def _role_target_check():
+    """One CheckConstraint: each role names exactly its own kind of target."""
+    clauses = Q(pk__in=[])
+    for role, target in ROLE_TARGET.items():
+        clause = Q(role=role)
+        for field in TARGET_FIELDS:
+            clause &= Q(**{f"{field}__isnull": field != target})
+        clauses |= clause
+    return clauses
+
+
+class RoleAssignment(models.Model):
+    """A role a user holds, and where: a district, a street, a community or a firm.
+
+    A user may hold several; their scope is the union.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="roles", verbose_name=_("用户"))
+    role = models.CharField(_("角色"), max_length=32, choices=Role.choices)
+    district = models.ForeignKey(
+        "communities.District", null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("区")
+    )
+    street = models.ForeignKey(
+        "communities.Street", null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("街道")
+    )
+    community = models.ForeignKey(
+        "communities.Community", null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("社区")
+    )
+    firm = models.ForeignKey(
+        "enterprises.Firm", null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("物业企业")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("角色分配")
+        verbose_name_plural = _("角色分配")
+        constraints = [
+            models.CheckConstraint(condition=_role_target_check(), name="role_names_its_target"),
+        ]
+
+    def __str__(self):
+        target = self.district or self.street or self.community or self.firm
+        return f"{self.get_role_display()} · {target}" if target else self.get_role_display()

@@ -1,0 +1,127 @@
+"""Base views every app's pages build on, so scope cannot be forgotten.
+
+- ScopedListView: scoped queryset -> FilterSet -> sort -> paginate, and the
+  same filtered rows as an Excel export (`?export=xlsx`).
+- ScopedDetailView: the object is looked up inside `visible_to(user)`, so an
+  object outside the user's scope is a 404, never a 403.
+"""
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import DetailView, ListView, TemplateView
+
+from .excel import build_workbook, xlsx_response
+from .scope import scope_of
+
+
+class ScopedMixin(LoginRequiredMixin):
+    """Views over a ScopedQuerySet model: everything starts at visible_to(user)."""
+
+    model = None
+    select_related: tuple = ()
+    prefetch_related: tuple = ()
+
+    def get_base_queryset(self):
+        qs = self.model.objects.visible_to(self.request.user)
+        if self.select_related:
+            qs = qs.select_related(*self.select_related)
+        if self.prefetch_related:
+            qs = qs.prefetch_related(*self.prefetch_related)
+        return qs
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["scope"] = scope_of(self.request.user)
+        return ctx
+
+
+class ScopedListView(ScopedMixin, ListView):
+    filterset_class = None
+    paginate_by = 25
+    # ?sort=key or ?sort=-key; key -> ORM ordering expression.
+    sort_fields: dict[str, str] = {}
+    default_sort: tuple[str, ...] = ()
+    # Export: headers and a row function over the same filtered queryset.
+    export_filename: str | None = None
+    export_headers: tuple = ()
+    export_max_rows = 50000
+
+    def get_queryset(self):
+        qs = self.get_base_queryset()
+        self.filterset = None
+        if self.filterset_class is not None:
+            self.filterset = self.filterset_class(self.request.GET or None, queryset=qs, request=self.request)
+            qs = self.filterset.qs if self.filterset.is_valid() else qs.none()
+        sort = self.request.GET.get("sort", "")
+        key = sort.lstrip("-")
+        if key in self.sort_fields:
+            field = self.sort_fields[key]
+            desc = sort.startswith("-")
+            qs = qs.order_by(f"-{field}" if desc else field, "pk")
+        elif self.default_sort:
+            qs = qs.order_by(*self.default_sort)
+        return qs
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("export") == "xlsx" and self.export_filename:
+            return self.export(self.get_queryset())
+        return super().get(request, *args, **kwargs)
+
+    def export_row(self, obj):  # pragma: no cover - every exporting view overrides it
+        raise NotImplementedError
+
+    def export(self, queryset):
+        rows = (self.export_row(obj) for obj in queryset[: self.export_max_rows])
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        content = build_workbook(self.export_headers, rows, sheet=str(self.export_filename))
+        return xlsx_response(content, f"{self.export_filename}-{stamp}.xlsx")
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["filter"] = self.filterset
+        ctx["current_sort"] = self.request.GET.get("sort", "")
+        ctx["can_export"] = bool(self.export_filename)
+        return ctx
+
+
+class ScopedDetailView(ScopedMixin, DetailView):
+    def get_queryset(self):
+        return self.get_base_queryset()
+
+
+class EditableObjectMixin:
+    """For edit views: the object must be inside editable_by(user), else 404."""
+
+    def get_queryset(self):
+        return self.model.objects.editable_by(self.request.user)
+
+
+def require_role(request, *roles):
+    """Raise 404 unless the user holds one of the roles (for pages of one role)."""
+    if not scope_of(request.user).has_role(*roles) and not scope_of(request.user).city_admin:
+        raise Http404(_("页面不存在"))
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+class HomeView(LoginRequiredMixin, TemplateView):
+    template_name = "home.html"
+
+    def get_context_data(self, **kwargs):
+        from communities.selectors import home_summary
+
+        ctx = super().get_context_data(**kwargs)
+        ctx["scope"] = scope_of(self.request.user)
+        ctx["summary"] = home_summary(user=self.request.user)
+        return ctx

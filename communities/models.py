@@ -1,0 +1,328 @@
+import datetime
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from accounts.scope import ScopedQuerySet
+
+MIN_COMPLETION_YEAR = 1949
+
+
+class DistrictQuerySet(ScopedQuerySet):
+    scope_paths = {"district": "pk", "street": "streets", "community": "streets__communities",
+                   "firm": "streets__communities__estates__firm"}
+    scope_edit_levels = ("district",)
+    scope_multi_valued = True
+
+
+class District(models.Model):
+    """区 / 开发区管委会. One deployment serves one city."""
+
+    name = models.CharField(_("区名称"), max_length=50, unique=True)
+    code = models.CharField(_("行政区划代码"), max_length=12, blank=True)
+
+    objects = DistrictQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("区")
+        verbose_name_plural = _("区")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class DistrictPolicy(models.Model):
+    """The district's policy settings, versioned by effective date.
+
+    Later issues add their numbers here (or in their own versioned rows).
+    """
+
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="policies", verbose_name=_("区"))
+    effective_from = models.DateField(_("生效日期"))
+    old_estate_cutoff_year = models.PositiveSmallIntegerField(
+        _("老旧小区建成年份截止"),
+        default=2004,
+        validators=[MinValueValidator(MIN_COMPLETION_YEAR), MaxValueValidator(2100)],
+        help_text=_("在该年底之前（含该年）建成的小区为老旧小区。"),
+    )
+    committee_formation_target = models.DecimalField(
+        _("业委会组建率目标（%）"), max_digits=5, decimal_places=2, default=Decimal("80.00"),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    coverage_target = models.DecimalField(
+        _("物业管理覆盖率目标（%）"), max_digits=5, decimal_places=2, default=Decimal("100.00"),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("区政策参数")
+        verbose_name_plural = _("区政策参数")
+        ordering = ["district", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["district", "effective_from"], name="one_policy_per_district_and_date"),
+            models.CheckConstraint(
+                condition=Q(committee_formation_target__gte=0, committee_formation_target__lte=100)
+                & Q(coverage_target__gte=0, coverage_target__lte=100),
+                name="policy_targets_are_percentages",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.district} · {self.effective_from:%Y-%m-%d}"
+
+
+class StreetKind(models.TextChoices):
+    STREET = "street", _("街道办事处")
+    TOWN = "town", _("乡镇人民政府")
+
+
+class StreetQuerySet(ScopedQuerySet):
+    scope_paths = {"district": "district", "street": "pk", "community": "communities",
+                   "firm": "communities__estates__firm"}
+    scope_edit_levels = ("district",)
+    scope_multi_valued = True
+
+
+class Street(models.Model):
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="streets", verbose_name=_("区"))
+    name = models.CharField(_("街道（乡镇）名称"), max_length=50)
+    kind = models.CharField(_("类型"), max_length=10, choices=StreetKind.choices, default=StreetKind.STREET)
+
+    objects = StreetQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("街道")
+        verbose_name_plural = _("街道")
+        ordering = ["district__name", "name"]
+        constraints = [models.UniqueConstraint(fields=["district", "name"], name="unique_street_name_in_district")]
+
+    def __str__(self):
+        return self.name
+
+
+class CommunityQuerySet(ScopedQuerySet):
+    scope_paths = {"district": "street__district", "street": "street", "community": "pk",
+                   "firm": "estates__firm"}
+    scope_multi_valued = True
+
+
+class Community(models.Model):
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, related_name="communities", verbose_name=_("街道"))
+    name = models.CharField(_("社区名称"), max_length=50)
+
+    objects = CommunityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("社区")
+        verbose_name_plural = _("社区")
+        ordering = ["street__name", "name"]
+        constraints = [models.UniqueConstraint(fields=["street", "name"], name="unique_community_name_in_street")]
+
+    def __str__(self):
+        return self.name
+
+
+class EstateType(models.TextChoices):
+    COMMERCIAL = "commercial", _("新建商品房小区")
+    OLD = "old", _("老旧小区")
+    RESETTLEMENT = "resettlement", _("拆迁安置小区")
+    AFFORDABLE = "affordable", _("保障房小区")
+
+
+class ManagementMode(models.TextChoices):
+    MARKET = "market", _("市场化物业服务企业")
+    SELF = "self", _("业主自行管理")
+    STREET_CENTRE = "street_centre", _("街道物业服务中心")
+    COMMUNITY_CUSTODY = "community_custody", _("社区托管·准物业")
+    WORK_UNIT = "work_unit", _("单位后勤管理")
+    NONE = "none", _("无人管理")
+
+
+class Category(models.IntegerChoices):
+    ONE = 1, _("一类（基础设施完善，已实施管理）")
+    TWO = 2, _("二类（基础设施一般，管理难度较大）")
+    THREE = 3, _("三类（基础设施差或规模小，管理难度大）")
+
+
+class EstateQuerySet(ScopedQuerySet):
+    scope_paths = {
+        "district": "community__street__district",
+        "street": "community__street",
+        "community": "community",
+        "firm": "firm",
+    }
+
+    def covered(self):
+        return self.exclude(management_mode=ManagementMode.NONE)
+
+    def with_cutoff_year(self):
+        """Annotate each estate with its district's current old-estate cut-off year."""
+        policy = DistrictPolicy.objects.filter(
+            district=OuterRef("community__street__district"), effective_from__lte=datetime.date.today()
+        ).order_by("-effective_from")
+        return self.annotate(cutoff_year=Subquery(policy.values("old_estate_cutoff_year")[:1]))
+
+    def old(self, is_old: bool = True):
+        qs = self.with_cutoff_year()
+        cond = Q(completion_year__lte=models.F("cutoff_year"))
+        return qs.filter(cond) if is_old else qs.exclude(cond)
+
+    def with_committee_flags(self):
+        active = OwnerCommittee.objects.filter(estate=OuterRef("pk"), is_active=True)
+        return self.annotate(
+            has_filed_committee=Exists(active.filter(kind=CommitteeKind.OWNERS, filing_status=FilingStatus.FILED)),
+            has_standin_committee=Exists(active.filter(kind=CommitteeKind.STANDIN)),
+        )
+
+
+class Estate(models.Model):
+    """住宅小区."""
+
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="estates", verbose_name=_("社区")
+    )
+    name = models.CharField(_("小区名称"), max_length=100)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    completion_year = models.PositiveSmallIntegerField(_("建成年份"))
+    total_area = models.DecimalField(
+        _("总建筑面积（㎡）"), max_digits=12, decimal_places=2,
+        help_text=_("补贴计算基数，必须大于 0。"),
+    )
+    building_count = models.PositiveIntegerField(_("楼栋数"), default=0)
+    household_count = models.PositiveIntegerField(_("户数"), default=0)
+    has_lift = models.BooleanField(_("有电梯"), default=False)
+    estate_type = models.CharField(_("小区类型"), max_length=20, choices=EstateType.choices,
+                                   default=EstateType.COMMERCIAL)
+    management_mode = models.CharField(_("物业管理性质"), max_length=20, choices=ManagementMode.choices,
+                                       default=ManagementMode.NONE)
+    category = models.PositiveSmallIntegerField(_("类别"), choices=Category.choices, default=Category.ONE)
+    in_renovation_programme = models.BooleanField(_("纳入老旧小区改造"), default=False)
+    renovation_accepted = models.BooleanField(_("改造达标"), default=False)
+    firm = models.ForeignKey(
+        "enterprises.Firm", null=True, blank=True, on_delete=models.PROTECT, related_name="estates",
+        verbose_name=_("服务企业"),
+        help_text=_("由物业服务合同维护。"),
+    )
+    firm_since = models.DateField(_("入驻时间"), null=True, blank=True)
+    service_content = models.CharField(_("服务内容"), max_length=200, blank=True)
+    contact_name = models.CharField(_("物业负责人"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    notes = models.TextField(_("备注"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    history = HistoricalRecords()
+
+    objects = EstateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("小区")
+        verbose_name_plural = _("小区")
+        ordering = ["community__street__name", "community__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "name"], name="unique_estate_name_in_community"),
+            models.CheckConstraint(condition=Q(total_area__gt=0), name="estate_area_positive"),
+            models.CheckConstraint(condition=Q(completion_year__gte=MIN_COMPLETION_YEAR),
+                                   name="estate_completion_year_plausible"),
+            models.CheckConstraint(
+                condition=Q(renovation_accepted=False) | Q(in_renovation_programme=True),
+                name="estate_renovation_accepted_needs_programme",
+            ),
+            models.CheckConstraint(
+                condition=Q(firm__isnull=True) | Q(firm_since__isnull=False),
+                name="estate_firm_has_since_date",
+            ),
+        ]
+        indexes = [models.Index(fields=["management_mode"]), models.Index(fields=["completion_year"])]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_covered(self) -> bool:
+        return self.management_mode != ManagementMode.NONE
+
+    def is_old(self, cutoff_year: int | None = None) -> bool:
+        if cutoff_year is None:
+            cutoff_year = getattr(self, "cutoff_year", None) or 2004
+        return self.completion_year <= cutoff_year
+
+
+class CommitteeKind(models.TextChoices):
+    OWNERS = "owners", _("业主委员会")
+    STANDIN = "standin", _("物业管理委员会")
+
+
+class FilingStatus(models.TextChoices):
+    NOT_FILED = "not_filed", _("未备案")
+    PENDING = "pending", _("备案审核中")
+    FILED = "filed", _("已备案")
+
+
+class OwnerCommitteeQuerySet(ScopedQuerySet):
+    scope_paths = {
+        "district": "estate__community__street__district",
+        "street": "estate__community__street",
+        "community": "estate__community",
+    }
+
+
+class OwnerCommittee(models.Model):
+    """业主委员会, or the 物业管理委员会 that stands in where none can be formed."""
+
+    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="committees", verbose_name=_("小区"))
+    kind = models.CharField(_("类型"), max_length=10, choices=CommitteeKind.choices, default=CommitteeKind.OWNERS)
+    elected_on = models.DateField(_("成立（选举）日期"))
+    term_end = models.DateField(_("任期届满"))
+    filing_status = models.CharField(_("备案状态"), max_length=10, choices=FilingStatus.choices,
+                                     default=FilingStatus.NOT_FILED)
+    filed_on = models.DateField(_("备案日期"), null=True, blank=True)
+    is_active = models.BooleanField(_("在任"), default=True)
+    notes = models.TextField(_("备注"), blank=True)
+    history = HistoricalRecords()
+
+    objects = OwnerCommitteeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("业主委员会")
+        verbose_name_plural = _("业主委员会")
+        ordering = ["-is_active", "-elected_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["estate"], condition=Q(is_active=True),
+                                    name="one_active_committee_per_estate"),
+            models.CheckConstraint(condition=Q(term_end__gt=models.F("elected_on")),
+                                   name="committee_term_ends_after_election"),
+            models.CheckConstraint(
+                condition=~Q(filing_status="filed") | Q(filed_on__isnull=False),
+                name="committee_filed_has_date",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.estate} · {self.get_kind_display()}"
+
+
+class CommitteeMember(models.Model):
+    committee = models.ForeignKey(OwnerCommittee, on_delete=models.CASCADE, related_name="members",
+                                  verbose_name=_("委员会"))
+    name = models.CharField(_("姓名"), max_length=50)
+    position = models.CharField(
+        _("职务"), max_length=10,
+        choices=[("chair", _("主任")), ("vice", _("副主任")), ("member", _("委员"))], default="member",
+    )
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("委员会成员")
+        verbose_name_plural = _("委员会成员")
+        ordering = ["committee", "position", "name"]
+
+    def __str__(self):
+        return f"{self.name}（{self.get_position_display()}）"
