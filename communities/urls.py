@@ -1,6 +1,20 @@
 from django.urls import path
 
-from . import views
+from .views import committees, estates, places
 
 app_name = "communities"
-urlpatterns = []
+urlpatterns = [
+    path("estates/", estates.EstateListView.as_view(), name="estate_list"),
+    path("estates/new/", estates.EstateCreateView.as_view(), name="estate_create"),
+    path("estates/import/", estates.EstateImportView.as_view(), name="estate_import"),
+    path("estates/import/template.xlsx", estates.EstateImportTemplateView.as_view(), name="estate_import_template"),
+    path("estates/<int:pk>/", estates.EstateDetailView.as_view(), name="estate_detail"),
+    path("estates/<int:pk>/edit/", estates.EstateUpdateView.as_view(), name="estate_update"),
+    path("streets/", places.StreetListView.as_view(), name="street_list"),
+    path("communities/", places.CommunityListView.as_view(), name="community_list"),
+    path("committees/", committees.CommitteeListView.as_view(), name="committee_list"),
+    path("committees/<int:pk>/", committees.CommitteeDetailView.as_view(), name="committee_detail"),
+    path("committees/<int:pk>/edit/", committees.CommitteeUpdateView.as_view(), name="committee_update"),
+    path("estates/<int:estate_pk>/committees/new/", committees.CommitteeCreateView.as_view(),
+         name="committee_create"),
+]

@@ -1,0 +1,104 @@
+"""Named personas and a small world of places, built once per test.
+
+World (place names from the seeds, people from Faker zh_CN):
+
+  山亭区 ── 山城街道 ── 梅园社区 ── 梅花园 (served by firm 甲, contract active)
+         │           └─ 紫薇社区 ── 锦绣花园 (no firm, mode "none")
+         └─ 北庄街道 ── 北庄社区 ── 北庄花园 (served by firm 乙)
+  管城回族区 ── 紫荆山街道 ── 紫东社区 ── 紫荆小区 (no firm)
+
+Personas: city_admin, district_admin (山亭区), district_staff (山亭区),
+district_admin_gc (管城回族区), street_staff (山城街道), street_staff2
+(北庄街道), community_clerk (梅园社区), firm_user (firm 甲), firm_user2
+(firm 乙), and the anonymous visitor (the plain `client`).
+"""
+import datetime
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+
+from accounts.models import Role
+from communities.models import ManagementMode
+
+from .factories import (
+    PASSWORD,
+    CommunityFactory,
+    DistrictFactory,
+    EstateFactory,
+    FirmFactory,
+    ServiceContractFactory,
+    StreetFactory,
+    user_with_role,
+)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def world(db):
+    w = SimpleNamespace()
+    w.shanting = DistrictFactory(name="山亭区")
+    w.guancheng = DistrictFactory(name="管城回族区")
+    w.shancheng = StreetFactory(district=w.shanting, name="山城街道")
+    w.beizhuang = StreetFactory(district=w.shanting, name="北庄街道")
+    w.zijingshan = StreetFactory(district=w.guancheng, name="紫荆山街道")
+    w.meiyuan = CommunityFactory(street=w.shancheng, name="梅园社区")
+    w.ziwei = CommunityFactory(street=w.shancheng, name="紫薇社区")
+    w.beizhuang_c = CommunityFactory(street=w.beizhuang, name="北庄社区")
+    w.zidong = CommunityFactory(street=w.zijingshan, name="紫东社区")
+
+    w.firm1 = FirmFactory(name="山亭甲物业服务有限公司", registered_district=w.shanting,
+                          is_filed=True, filed_on=datetime.date(2020, 5, 1))
+    w.firm2 = FirmFactory(name="山亭乙物业服务有限公司", registered_district=w.shanting)
+
+    w.estate_a1 = EstateFactory(community=w.meiyuan, name="梅花园", completion_year=2001,
+                                total_area=Decimal("36000.50"), management_mode=ManagementMode.MARKET,
+                                category=1)
+    w.estate_a2 = EstateFactory(community=w.ziwei, name="锦绣花园", completion_year=2012,
+                                total_area=Decimal("52000.00"), management_mode=ManagementMode.NONE,
+                                category=2)
+    w.estate_b1 = EstateFactory(community=w.beizhuang_c, name="北庄花园", completion_year=2008,
+                                total_area=Decimal("41000.00"), management_mode=ManagementMode.MARKET)
+    w.estate_c1 = EstateFactory(community=w.zidong, name="紫荆小区", completion_year=1998,
+                                total_area=Decimal("28000.00"))
+    w.contract_a1 = ServiceContractFactory(estate=w.estate_a1, firm=w.firm1)
+    w.contract_b1 = ServiceContractFactory(estate=w.estate_b1, firm=w.firm2)
+    for estate, contract in ((w.estate_a1, w.contract_a1), (w.estate_b1, w.contract_b1)):
+        estate.firm = contract.firm
+        estate.firm_since = contract.start_date
+        estate.save(update_fields=["firm", "firm_since"])
+
+    w.users = {
+        "city_admin": user_with_role("city_admin", Role.CITY_ADMIN),
+        "district_admin": user_with_role("district_admin", Role.DISTRICT_ADMIN, district=w.shanting),
+        "district_staff": user_with_role("district_staff", Role.DISTRICT_STAFF, district=w.shanting),
+        "district_admin_gc": user_with_role("district_admin_gc", Role.DISTRICT_ADMIN, district=w.guancheng),
+        "street_staff": user_with_role("street_staff", Role.STREET_STAFF, street=w.shancheng),
+        "street_staff2": user_with_role("street_staff2", Role.STREET_STAFF, street=w.beizhuang),
+        "community_clerk": user_with_role("community_clerk", Role.COMMUNITY_CLERK, community=w.meiyuan),
+        "firm_user": user_with_role("firm_user", Role.FIRM_USER, firm=w.firm1),
+        "firm_user2": user_with_role("firm_user2", Role.FIRM_USER, firm=w.firm2),
+    }
+    w.users["city_admin"].is_staff = True
+    w.users["city_admin"].save(update_fields=["is_staff"])
+    w.password = PASSWORD
+    return w
+
+
+PERSONAS = ["city_admin", "district_admin", "district_staff", "district_admin_gc", "street_staff",
+            "street_staff2", "community_clerk", "firm_user", "firm_user2"]
+
+
+@pytest.fixture
+def login(client, world):
+    """login("street_staff") -> the test client, logged in as that persona."""
+
+    def _login(persona):
+        client.force_login(world.users[persona])
+        return client
+
+    return _login
