@@ -55,7 +55,8 @@ class ScopedListView(ScopedMixin, ListView):
         self.filterset = None
         if self.filterset_class is not None:
             self.filterset = self.filterset_class(self.request.GET or None, queryset=qs, request=self.request)
-            qs = self.filterset.qs if self.filterset.is_valid() else qs.none()
+            # An unbound filterset (no query string) lists everything; a bound one must be valid.
+            qs = self.filterset.qs if not self.filterset.is_bound or self.filterset.is_valid() else qs.none()
         sort = self.request.GET.get("sort", "")
         key = sort.lstrip("-")
         if key in self.sort_fields:
