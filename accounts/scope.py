@@ -97,21 +97,22 @@ class ScopedQuerySet(models.QuerySet):
     scope_edit_levels: tuple[str, ...] = ("district", "street")
     scope_multi_valued = False
 
-    def _scope_q(self, scope: Scope, *, edit: bool) -> Q:
+    def _scope_q(self, scope: Scope, *, edit: bool, levels: tuple[str, ...] | None = None) -> Q:
         q = Q(pk__in=[])
+        levels = self.scope_edit_levels if levels is None else levels
         for level, path in self.scope_paths.items():
-            if edit and level not in self.scope_edit_levels:
+            if edit and level not in levels:
                 continue
             ids = scope.ids(level, edit=edit)
             if ids:
                 q |= Q(**{f"{path}__in": ids})
         return q
 
-    def _apply_scope(self, user, *, edit: bool):
+    def _apply_scope(self, user, *, edit: bool, levels: tuple[str, ...] | None = None):
         scope = scope_of(user)
         if scope.city_admin or (scope.city and not edit):
             return self
-        q = self._scope_q(scope, edit=edit)
+        q = self._scope_q(scope, edit=edit, levels=levels)
         if self.scope_multi_valued:
             return self.filter(pk__in=self.model._default_manager.filter(q).values("pk"))
         return self.filter(q)
@@ -120,6 +121,10 @@ class ScopedQuerySet(models.QuerySet):
         """What `user` may see: 404 for everything else."""
         return self._apply_scope(user, edit=False)
 
-    def editable_by(self, user):
-        """What `user` may change (a subset of what they see)."""
-        return self._apply_scope(user, edit=True)
+    def editable_by(self, user, levels: tuple[str, ...] | None = None):
+        """What `user` may change (a subset of what they see).
+
+        `levels` overrides the model's scope_edit_levels for one action, e.g.
+        "inspect an estate" is a street or community action on Estate.
+        """
+        return self._apply_scope(user, edit=True, levels=levels)

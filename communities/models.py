@@ -58,6 +58,9 @@ class DistrictPolicy(models.Model):
         _("物业管理覆盖率目标（%）"), max_digits=5, decimal_places=2, default=Decimal("100.00"),
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
+    rectification_deadline_days = models.PositiveSmallIntegerField(
+        _("整改期限默认天数"), default=7, validators=[MinValueValidator(1), MaxValueValidator(90)],
+    )
     note = models.CharField(_("备注"), max_length=200, blank=True)
     history = HistoricalRecords()
 

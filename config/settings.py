@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "accounts",
     "communities",
     "enterprises",
+    "inspections",
 ]
 
 MIDDLEWARE = [

@@ -25,10 +25,10 @@ class FirmQuerySet(ScopedQuerySet):
     scope_edit_levels = ("district", "firm")
     scope_multi_valued = True
 
-    def _scope_q(self, scope, *, edit):
-        q = super()._scope_q(scope, edit=edit)
+    def _scope_q(self, scope, *, edit, levels=None):
+        q = super()._scope_q(scope, edit=edit, levels=levels)
         districts = scope.ids("district", edit=edit)
-        if districts:
+        if districts and (not edit or "district" in (levels or self.scope_edit_levels)):
             q |= Q(registered_district__in=districts)
         return q
 
