@@ -8,6 +8,7 @@ CELERY_BROKER_URL, SECRET_KEY, ALLOWED_HOSTS and DEBUG=0.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -172,6 +173,8 @@ IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=5000)
 
 # --- E-mail ---------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+NOTIFY_BY_EMAIL = env.bool("NOTIFY_BY_EMAIL", default=False)
+PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="portal@localhost")
 
 # --- REST API -------------------------------------------------------------
@@ -210,7 +213,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The beat schedule lives here; each app adds its entries with its issue.
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "mark-overdue-rectification-orders": {
+        "task": "inspections.mark_overdue_orders",
+        "schedule": crontab(hour=1, minute=10),
+    },
+}
 
 # --- Logging --------------------------------------------------------------
 LOGGING = {

@@ -1,0 +1,228 @@
+"""Rectification orders (整改通知): a table of allowed transitions, an event row for each."""
+from __future__ import annotations
+
+import datetime
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, User
+from accounts.scope import scope_of
+from accounts.services import notify
+from communities.models import Estate
+from communities.selectors import current_policy
+
+from ..models import (
+    Inspection,
+    InspectionStatus,
+    OrderEvent,
+    OrderPhoto,
+    OrderStatus,
+    RectificationOrder,
+    RubricItem,
+)
+from .inspections import INSPECTING_LEVELS, inspectable_estates, validate_image
+
+S = OrderStatus
+# action -> (allowed from-statuses, to-status, who may do it)
+TRANSITIONS: dict[str, tuple[frozenset, str, str]] = {
+    "answer": (frozenset({S.ISSUED, S.RETURNED, S.OVERDUE}), S.ANSWERED, "firm"),
+    "accept": (frozenset({S.ANSWERED}), S.CLOSED, "street"),
+    "reject": (frozenset({S.ANSWERED}), S.RETURNED, "street"),
+    "mark_overdue": (frozenset({S.ISSUED, S.RETURNED}), S.OVERDUE, "system"),
+    "cancel": (frozenset({S.ISSUED, S.RETURNED, S.OVERDUE}), S.CANCELLED, "street"),
+}
+
+
+def allowed_actions(order: RectificationOrder, user: User) -> list[str]:
+    """Actions this user may take on this order now (for the buttons on the page)."""
+    out = []
+    for action, (sources, _to, who) in TRANSITIONS.items():
+        if order.status in sources and who != "system" and _may_act(user, order, who):
+            out.append(action)
+    return out
+
+
+def _may_act(user: User, order: RectificationOrder, who: str) -> bool:
+    if who == "firm":
+        return order.firm_id in scope_of(user).ids("firm", edit=True)
+    if who == "street":
+        return RectificationOrder.objects.editable_by(user).filter(pk=order.pk).exists()
+    return False
+
+
+def _transition(*, order: RectificationOrder, action: str, actor: User | None, comment: str = "") -> RectificationOrder:
+    sources, target, who = TRANSITIONS[action]
+    if order.status not in sources:
+        raise ValidationError(
+            _("整改通知当前状态为“%(s)s”，不能执行此操作。") % {"s": order.get_status_display()}
+        )
+    if who != "system" and (actor is None or not _may_act(actor, order, who)):
+        raise ValidationError(_("您无权对该整改通知执行此操作。"))
+    OrderEvent.objects.create(order=order, actor=actor, from_status=order.status, to_status=target, comment=comment)
+    order.status = target
+    return order
+
+
+def _locked(order: RectificationOrder) -> RectificationOrder:
+    return RectificationOrder.objects.select_for_update().get(pk=order.pk)
+
+
+def _number(order: RectificationOrder, today: datetime.date) -> str:
+    # Built from the primary key: unique without a race between two clerks.
+    return f"ZG{today:%Y%m%d}-{order.pk:06d}"
+
+
+def default_deadline(estate: Estate, today: datetime.date | None = None) -> datetime.date:
+    today = today or timezone.localdate()
+    policy = current_policy(estate.community.street.district_id, today)
+    return today + datetime.timedelta(days=policy.rectification_deadline_days if policy else 7)
+
+
+@transaction.atomic
+def order_issue(*, actor: User, estate: Estate, problem: str, deadline: datetime.date | None = None,
+                requirement: str = "", inspection: Inspection | None = None, item: RubricItem | None = None,
+                photos: list | None = None) -> RectificationOrder:
+    """Issue an order to the estate's serving firm, from an inspection (or one of its items) or on its own."""
+    estate = inspectable_estates(actor).select_for_update().filter(pk=estate.pk).first()
+    if estate is None:
+        raise ValidationError(_("该小区不在您的管辖范围内。"))
+    if estate.firm_id is None:
+        raise ValidationError(_("该小区目前没有服务企业，无法下发整改通知。"))
+    if not problem.strip():
+        raise ValidationError({"problem": _("请填写存在的问题。")})
+    today = timezone.localdate()
+    deadline = deadline or default_deadline(estate, today)
+    if deadline < today:
+        raise ValidationError({"deadline": _("整改期限不能早于今天。")})
+    if inspection is not None:
+        if inspection.estate_id != estate.pk:
+            raise ValidationError(_("检查记录与小区不一致。"))
+        if inspection.status != InspectionStatus.SUBMITTED:
+            raise ValidationError(_("请先提交检查，再据此下发整改通知。"))
+    if item is not None and (inspection is None or item.rubric_id != inspection.rubric_id):
+        raise ValidationError(_("检查项目不属于该检查的评分细则。"))
+    for upload in photos or []:
+        validate_image(upload)
+    order = RectificationOrder.objects.create(
+        number=f"tmp-{uuid.uuid4().hex}", estate=estate, firm_id=estate.firm_id, inspection=inspection, item=item,
+        problem=problem.strip(), requirement=requirement.strip(), deadline=deadline, issued_by=actor,
+    )
+    order.number = _number(order, today)
+    order.save(update_fields=["number"])
+    OrderEvent.objects.create(order=order, actor=actor, from_status="", to_status=S.ISSUED, comment=problem.strip())
+    if inspection is not None and item is not None:
+        for p in inspection.photos.filter(item=item):
+            OrderPhoto.objects.create(order=order, side="problem", image=p.image.name, uploaded_by=p.uploaded_by)
+    for upload in photos or []:
+        OrderPhoto.objects.create(order=order, side="problem", image=upload, uploaded_by=actor)
+    _notify_firm(order, _("新的整改通知 %(n)s") % {"n": order.number},
+                 _("%(estate)s：%(problem)s，整改期限 %(d)s。") % {
+                     "estate": estate.name, "problem": order.problem[:80], "d": deadline})
+    return order
+
+
+@transaction.atomic
+def order_answer(*, actor: User, order: RectificationOrder, answer: str, photos: list | None = None) -> RectificationOrder:
+    order = _locked(order)
+    if not answer.strip():
+        raise ValidationError({"answer": _("请填写整改情况。")})
+    for upload in photos or []:
+        validate_image(upload)
+    _transition(order=order, action="answer", actor=actor, comment=answer.strip())
+    order.answer = answer.strip()
+    order.answered_at = timezone.now()
+    order.save(update_fields=["status", "answer", "answered_at"])
+    for upload in photos or []:
+        OrderPhoto.objects.create(order=order, side="answer", image=upload, uploaded_by=actor)
+    _notify_street(order, _("整改通知 %(n)s 已回复，待验收") % {"n": order.number}, order.answer[:120],
+                   key_suffix=f"answered-{order.events.count()}")
+    return order
+
+
+@transaction.atomic
+def order_accept(*, actor: User, order: RectificationOrder, comment: str = "",
+                 followup_inspection: Inspection | None = None) -> RectificationOrder:
+    order = _locked(order)
+    if followup_inspection is not None and followup_inspection.estate_id != order.estate_id:
+        raise ValidationError(_("复查检查必须是同一小区的检查。"))
+    _transition(order=order, action="accept", actor=actor, comment=comment)
+    order.closed_at = timezone.now()
+    order.followup_inspection = followup_inspection
+    order.save(update_fields=["status", "closed_at", "followup_inspection"])
+    _notify_firm(order, _("整改通知 %(n)s 已验收关闭") % {"n": order.number}, comment, key_suffix="closed")
+    return order
+
+
+@transaction.atomic
+def order_reject(*, actor: User, order: RectificationOrder, reason: str) -> RectificationOrder:
+    order = _locked(order)
+    if not reason.strip():
+        raise ValidationError({"reason": _("退回时请填写原因。")})
+    _transition(order=order, action="reject", actor=actor, comment=reason.strip())
+    order.save(update_fields=["status"])
+    _notify_firm(order, _("整改通知 %(n)s 被退回重改") % {"n": order.number}, reason.strip(),
+                 key_suffix=f"returned-{order.events.count()}")
+    return order
+
+
+@transaction.atomic
+def order_cancel(*, actor: User, order: RectificationOrder, reason: str) -> RectificationOrder:
+    order = _locked(order)
+    if not reason.strip():
+        raise ValidationError({"reason": _("撤销时请填写原因。")})
+    _transition(order=order, action="cancel", actor=actor, comment=reason.strip())
+    order.closed_at = timezone.now()
+    order.save(update_fields=["status", "closed_at"])
+    return order
+
+
+def mark_overdue_orders(*, today: datetime.date | None = None) -> int:
+    """Daily job: orders past their deadline become overdue; firm and street are told once.
+
+    Each order is handled in its own transaction under a row lock, so two
+    workers, or a second run, neither double-mark nor double-notify.
+    """
+    today = today or timezone.localdate()
+    ids = list(
+        RectificationOrder.objects.filter(status__in=TRANSITIONS["mark_overdue"][0], deadline__lt=today)
+        .values_list("pk", flat=True)
+    )
+    marked = 0
+    for pk in ids:
+        with transaction.atomic():
+            order = RectificationOrder.objects.select_for_update().get(pk=pk)
+            if order.status not in TRANSITIONS["mark_overdue"][0] or order.deadline >= today:
+                continue  # someone else moved it meanwhile
+            _transition(order=order, action="mark_overdue", actor=None,
+                        comment=_("超过整改期限 %(d)s 未回复") % {"d": order.deadline})
+            order.save(update_fields=["status"])
+            title = _("整改通知 %(n)s 已逾期") % {"n": order.number}
+            body = _("%(estate)s 的整改通知已超过期限 %(d)s。") % {"estate": order.estate.name, "d": order.deadline}
+            _notify_firm(order, title, body, key_suffix="overdue")
+            _notify_street(order, title, body, key_suffix="overdue")
+            marked += 1
+    return marked
+
+
+def _order_url(order):
+    return reverse("inspections:order_detail", args=[order.pk])
+
+
+def _notify_firm(order, title, body, key_suffix="issued"):
+    users = User.objects.filter(roles__role=Role.FIRM_USER, roles__firm_id=order.firm_id).distinct()
+    notify(users=users, key=f"order-{order.pk}-{key_suffix}", title=title, body=body, url=_order_url(order))
+
+
+def _notify_street(order, title, body, key_suffix):
+    street_id = order.estate.community.street_id
+    users = User.objects.filter(roles__role=Role.STREET_STAFF, roles__street_id=street_id).distinct()
+    notify(users=users, key=f"order-{order.pk}-{key_suffix}", title=title, body=body, url=_order_url(order))
+
+
+__all__ = ["TRANSITIONS", "allowed_actions", "order_issue", "order_answer", "order_accept", "order_reject",
+           "order_cancel", "mark_overdue_orders", "default_deadline", "INSPECTING_LEVELS"]
