@@ -1,14 +1,163 @@
-"""Placeholder: replaced by the page implementation."""
-from django.http import HttpResponse
-from django.views import View
+"""Street and community lists with coverage and committee-formation figures.
+
+The figures are computed in the database (one correlated subquery per
+figure, no N+1) and count only the estates the viewer may see, so a
+community clerk looking at their street sees their own community's numbers.
+"""
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Count, Exists, F, FloatField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Cast, Coalesce, NullIf
+from django.utils.translation import gettext_lazy as _
+
+from accounts.views import ScopedListView
+from communities.filters.places import CommunityFilter, StreetFilter
+from communities.models import (
+    CommitteeKind,
+    Community,
+    DistrictPolicy,
+    Estate,
+    FilingStatus,
+    ManagementMode,
+    OwnerCommittee,
+    Street,
+)
 
 
+def _filed_committee():
+    return Exists(OwnerCommittee.objects.filter(
+        estate=OuterRef("pk"), is_active=True, kind=CommitteeKind.OWNERS, filing_status=FilingStatus.FILED,
+    ))
 
-class StreetListView(View):
-    def get(self, request, *args, **kwargs):
-        return HttpResponse("StreetListView")
+
+def _standin_committee():
+    return Exists(OwnerCommittee.objects.filter(estate=OuterRef("pk"), is_active=True, kind=CommitteeKind.STANDIN))
 
 
-class CommunityListView(View):
-    def get(self, request, *args, **kwargs):
-        return HttpResponse("CommunityListView")
+def _count(estates, link: str, *conditions):
+    """Number of `estates` whose `link` is the outer row, as a subquery (0 when none)."""
+    qs = (estates.filter(*conditions, **{link: OuterRef("pk")}).order_by()
+          .values(link).annotate(n=Count("pk")).values("n"))
+    return Coalesce(Subquery(qs[:1]), Value(0))
+
+
+def _percent(part: str, whole: str):
+    """part / whole in %, NULL when whole is 0."""
+    return Cast(F(part), FloatField()) * 100.0 / NullIf(Cast(F(whole), FloatField()), Value(0.0))
+
+
+def _policy_target(district_path: str, field: str):
+    policy = DistrictPolicy.objects.filter(
+        district=OuterRef(district_path), effective_from__lte=datetime.date.today(),
+    ).order_by("-effective_from")
+    return Subquery(policy.values(field)[:1])
+
+
+def with_place_stats(queryset, *, user, link: str, district_path: str):
+    """Annotate streets or communities with their estates' coverage and committee figures.
+
+    `link` is the path from Estate to the annotated model ("community__street"
+    or "community"); `district_path` the path from that model to its district.
+    """
+    estates = Estate.objects.visible_to(user)
+    return queryset.annotate(
+        estate_total=_count(estates, link),
+        covered_total=_count(estates, link, ~Q(management_mode=ManagementMode.NONE)),
+        filed_total=_count(estates, link, _filed_committee()),
+        standin_total=_count(estates, link, _standin_committee()),
+        coverage_pct=_percent("covered_total", "estate_total"),
+        formed_total=F("filed_total") + F("standin_total"),
+        formation_pct=_percent("formed_total", "estate_total"),
+        coverage_target=_policy_target(district_path, "coverage_target"),
+        formation_target=_policy_target(district_path, "committee_formation_target"),
+    )
+
+
+def place_totals(*, user, estate_filter: Q) -> dict:
+    """The same figures summed over every estate the user sees in the listed places."""
+    totals = Estate.objects.visible_to(user).filter(estate_filter).aggregate(
+        estate_total=Count("pk"),
+        covered_total=Count("pk", filter=~Q(management_mode=ManagementMode.NONE)),
+        filed_total=Count("pk", filter=_filed_committee()),
+        standin_total=Count("pk", filter=_standin_committee()),
+    )
+    n = totals["estate_total"]
+    totals["uncovered_total"] = n - totals["covered_total"]
+    totals["coverage_pct"] = totals["covered_total"] * 100.0 / n if n else None
+    totals["formation_pct"] = (totals["filed_total"] + totals["standin_total"]) * 100.0 / n if n else None
+    return totals
+
+
+def _pct(value):
+    return None if value is None else round(value, 1)
+
+
+PLACE_SORTS = {
+    "estates": "estate_total",
+    "covered": "covered_total",
+    "coverage": "coverage_pct",
+    "filed": "filed_total",
+    "standin": "standin_total",
+    "formation": "formation_pct",
+}
+
+
+class StreetListView(ScopedListView):
+    model = Street
+    filterset_class = StreetFilter
+    template_name = "communities/street_list.html"
+    select_related = ("district",)
+    sort_fields = {"name": "name", "district": "district__name", **PLACE_SORTS}
+    default_sort = ("district__name", "name")
+    export_filename = _("街道物业管理覆盖情况")
+    export_headers = (_("区"), _("街道（乡镇）"), _("社区数"), _("小区数"), _("已覆盖小区"), _("覆盖率（%）"),
+                      _("已备案业委会"), _("物业管理委员会"), _("组建率（%）"))
+
+    def get_base_queryset(self):
+        communities = Community.objects.visible_to(self.request.user).filter(street=OuterRef("pk"))
+        community_total = Coalesce(Subquery(
+            communities.order_by().values("street").annotate(n=Count("pk")).values("n")[:1]), Value(0))
+        qs = super().get_base_queryset().annotate(community_total=community_total)
+        return with_place_stats(qs, user=self.request.user, link="community__street", district_path="district")
+
+    def export_row(self, s):
+        return (str(s.district), s.name, s.community_total, s.estate_total, s.covered_total, _pct(s.coverage_pct),
+                s.filed_total, s.standin_total, _pct(s.formation_pct))
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["totals"] = place_totals(
+            user=self.request.user,
+            estate_filter=Q(community__street__in=self.object_list.order_by().values("pk")),
+        )
+        return ctx
+
+
+class CommunityListView(ScopedListView):
+    model = Community
+    filterset_class = CommunityFilter
+    template_name = "communities/community_list.html"
+    select_related = ("street__district",)
+    sort_fields = {"name": "name", "street": "street__name", "district": "street__district__name", **PLACE_SORTS}
+    default_sort = ("street__district__name", "street__name", "name")
+    export_filename = _("社区物业管理覆盖情况")
+    export_headers = (_("区"), _("街道（乡镇）"), _("社区"), _("小区数"), _("已覆盖小区"), _("覆盖率（%）"),
+                      _("已备案业委会"), _("物业管理委员会"), _("组建率（%）"))
+
+    def get_base_queryset(self):
+        return with_place_stats(super().get_base_queryset(), user=self.request.user, link="community",
+                                district_path="street__district")
+
+    def export_row(self, c):
+        return (str(c.street.district), str(c.street), c.name, c.estate_total, c.covered_total,
+                _pct(c.coverage_pct), c.filed_total, c.standin_total, _pct(c.formation_pct))
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["totals"] = place_totals(
+            user=self.request.user,
+            estate_filter=Q(community__in=self.object_list.order_by().values("pk")),
+        )
+        return ctx
