@@ -39,16 +39,21 @@ def _next_version(district: District, year: int) -> int:
 
 
 def _write_items(rubric: Rubric, items: list[ItemData]) -> None:
-    order = {}
+    categories: dict[str, RubricCategory] = {}
+    per_category: dict[str, int] = {}
+    rows = []
     for i, data in enumerate(items, start=1):
-        if data.category not in order:
-            order[data.category] = RubricCategory.objects.create(
-                rubric=rubric, name=data.category, order=len(order) + 1
+        if data.category not in categories:
+            categories[data.category] = RubricCategory.objects.create(
+                rubric=rubric, name=data.category, order=len(categories) + 1
             )
-        RubricItem.objects.create(
-            rubric=rubric, category=order[data.category], code=f"{len(order)}.{i}", title=data.title,
-            max_points=data.max_points, deduction_rule=data.deduction_rule, order=i,
-        )
+        per_category[data.category] = per_category.get(data.category, 0) + 1
+        category = categories[data.category]
+        rows.append(RubricItem(
+            rubric=rubric, category=category, code=f"{category.order}.{per_category[data.category]}",
+            title=data.title, max_points=data.max_points, deduction_rule=data.deduction_rule, order=i,
+        ))
+    RubricItem.objects.bulk_create(rows)
 
 
 def validate_items(items: list[ItemData]) -> list[str]:
