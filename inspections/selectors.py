@@ -1,0 +1,130 @@
+"""Reads of the inspections app: quarterly plan progress, score trends."""
+from __future__ import annotations
+
+import datetime
+import math
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+
+from communities.models import Estate
+
+from .models import Inspection, InspectionFrequency, InspectionStatus
+
+DEFAULT_PER_QUARTER = 1
+
+
+def quarter_of(day: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """(first day, last day) of the quarter containing `day`."""
+    q = (day.month - 1) // 3
+    start = datetime.date(day.year, 3 * q + 1, 1)
+    end_month = 3 * q + 3
+    end = (datetime.date(day.year + (end_month == 12), end_month % 12 + 1, 1) - datetime.timedelta(days=1))
+    return start, end
+
+
+def parse_quarter(text: str) -> tuple[datetime.date, datetime.date]:
+    """'2026Q3' -> its bounds; ValueError with a Chinese message when malformed."""
+    text = (text or "").strip().upper()
+    try:
+        year, q = text.split("Q")
+        year, q = int(year), int(q)
+        if not (1 <= q <= 4 and 2000 <= year <= 2100):
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"季度格式应为“2026Q3”，收到“{text}”。")
+    return quarter_of(datetime.date(year, 3 * q - 2, 1))
+
+
+class FrequencyRules:
+    """Per-quarter inspection counts; the most specific rule wins."""
+
+    def __init__(self, district_ids):
+        self.rules = {
+            (r.district_id, r.street_id, r.category): r.per_quarter
+            for r in InspectionFrequency.objects.filter(district_id__in=district_ids)
+        }
+
+    def required(self, district_id, street_id, category) -> int:
+        for key in ((district_id, street_id, category), (district_id, street_id, None),
+                    (district_id, None, category), (district_id, None, None)):
+            if key in self.rules:
+                return self.rules[key]
+        return DEFAULT_PER_QUARTER
+
+
+@dataclass
+class EstateProgress:
+    estate: Estate
+    required: int
+    done: int
+    expected_by_now: int
+
+    @property
+    def state(self) -> str:
+        if self.done >= self.required:
+            return "done"
+        if self.done < self.expected_by_now:
+            return "overdue"
+        return "due"
+
+
+@dataclass
+class StreetProgress:
+    street: str
+    street_id: int
+    district: str
+    estates: list[EstateProgress] = field(default_factory=list)
+
+    def count(self, state):
+        return sum(1 for e in self.estates if e.state == state)
+
+    @property
+    def done(self):
+        return self.count("done")
+
+    @property
+    def due(self):
+        return self.count("due")
+
+    @property
+    def overdue(self):
+        return self.count("overdue")
+
+
+def inspection_progress(*, user, start: datetime.date, end: datetime.date,
+                        today: datetime.date | None = None) -> list[StreetProgress]:
+    """Per street in the user's scope: estates inspected enough / still due / behind plan.
+
+    An estate needing n inspections in the quarter is behind ("overdue") when it
+    has fewer than floor(n × elapsed share of the quarter); with n = 1 that is
+    only once the quarter is over.
+    """
+    today = today or datetime.date.today()
+    length = (end - start).days + 1
+    elapsed = min(max((today - start).days + 1, 0), length)
+    estates = (
+        Estate.objects.visible_to(user)
+        .select_related("community__street__district")
+        .annotate(done=Count("inspections", filter=Q(
+            inspections__status=InspectionStatus.SUBMITTED, inspections__date__range=(start, end))))
+        .order_by("community__street__district__name", "community__street__name", "community__name", "name")
+    )
+    estates = list(estates)
+    rules = FrequencyRules({e.community.street.district_id for e in estates})
+    streets: dict[int, StreetProgress] = {}
+    for e in estates:
+        street = e.community.street
+        required = rules.required(street.district_id, street.pk, e.category)
+        expected = required if elapsed >= length else math.floor(required * elapsed / length)
+        row = streets.setdefault(street.pk, StreetProgress(street.name, street.pk, street.district.name))
+        row.estates.append(EstateProgress(e, required, e.done, expected))
+    return list(streets.values())
+
+
+def score_trend(estate: Estate) -> list[tuple[str, float]]:
+    """(date, total) of the estate's counted inspections, oldest first, for the chart."""
+    return [
+        (d.isoformat(), float(t))
+        for d, t in Inspection.objects.counted().filter(estate=estate).order_by("date", "pk").values_list("date", "total")
+    ]
