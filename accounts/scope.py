@@ -36,6 +36,7 @@ class Scope:
     roles: frozenset = field(default_factory=frozenset)
     view: dict = field(default_factory=dict)  # level -> frozenset of ids
     edit: dict = field(default_factory=dict)  # level -> frozenset of ids
+    labels: tuple = ()  # "街道工作人员 · 山城街道", for the header
 
     def has_role(self, *roles) -> bool:
         return bool(self.roles.intersection(roles))
@@ -62,8 +63,10 @@ def scope_of(user) -> Scope:
     view = {level: set() for level in LEVELS}
     edit = {level: set() for level in LEVELS}
     city = city_admin = bool(user.is_superuser)
-    for ra in user.roles.all().only("role", "district_id", "street_id", "community_id", "firm_id"):
+    labels = []
+    for ra in user.roles.select_related("district", "street", "community", "firm"):
         roles.add(ra.role)
+        labels.append(str(ra))
         if ra.role == Role.CITY_ADMIN:
             city = city_admin = True
             continue
@@ -79,6 +82,7 @@ def scope_of(user) -> Scope:
         roles=frozenset(roles),
         view={k: frozenset(v) for k, v in view.items()},
         edit={k: frozenset(v) for k, v in edit.items()},
+        labels=tuple(labels),
     )
     user._portal_scope = scope
     return scope

@@ -126,3 +126,29 @@ class HomeView(LoginRequiredMixin, TemplateView):
         ctx["scope"] = scope_of(self.request.user)
         ctx["summary"] = home_summary(user=self.request.user)
         return ctx
+
+
+class NotificationListView(LoginRequiredMixin, ListView):
+    """The user's own notifications; opening the page does not mark them read, the button does."""
+
+    template_name = "accounts/notifications.html"
+    paginate_by = 30
+
+    def get_queryset(self):
+        from .models import Notification
+
+        return Notification.objects.filter(user=self.request.user)
+
+    def post(self, request, *args, **kwargs):
+        from django.shortcuts import redirect
+
+        from .services import notification_mark_read
+
+        ids = request.POST.getlist("id") or None
+        notification_mark_read(user=request.user, ids=[int(i) for i in ids if i.isdigit()] if ids else None)
+        target = request.POST.get("next", "")
+        from django.utils.http import url_has_allowed_host_and_scheme
+
+        if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+            return redirect(target)
+        return redirect("accounts:notifications")
