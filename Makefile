@@ -1,0 +1,72 @@
+# Two commands matter: `make run` (the portal with demo data on :8000) and
+# `make test` (the whole suite). Everything else here is a helper.
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.requirements-installed
+PIP_FLAGS := --quiet --disable-pip-version-check --no-input
+
+.DEFAULT_GOAL := help
+.PHONY: help run test install migrate seed check browser clean
+
+help:
+	@echo "make run    start the portal (web :8000, Celery worker and beat) with demo data"
+	@echo "make test   run the whole test suite (unit, Celery worker, browser)"
+	@echo "helpers:    make install | migrate | seed | check | browser | clean"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when a requirements file changed since the last install.
+$(STAMP): requirements.txt requirements-dev.txt | $(PY)
+	@echo "Installing requirements-dev.txt into $(VENV) ..."
+	$(PY) -m pip install $(PIP_FLAGS) -r requirements-dev.txt
+	@touch $@
+
+install: $(STAMP)
+
+.env:
+	cp .env.example .env
+
+migrate: $(STAMP) .env
+	$(PY) manage.py migrate --no-input
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+run: seed
+	@echo ""
+	@echo "  Portal: http://127.0.0.1:8000/   (demo users: see README.md, password Demo-2026-portal)"
+	@echo "  Stop with Ctrl-C."
+	@echo ""
+	$(VENV)/bin/honcho start -f Procfile.dev
+
+# Debian's Chromium and CJK fonts for the browser tests: installed only when
+# missing and only when we may (root); never a downloaded browser.
+browser:
+	@if [ -x /usr/bin/chromium ] && ls /usr/share/fonts/opentype/noto/NotoSansCJK* >/dev/null 2>&1; then \
+	  :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  echo "Installing chromium and fonts-noto-cjk ..."; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null \
+	    || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null; }; \
+	else \
+	  echo "NOTE: /usr/bin/chromium or fonts-noto-cjk missing and not root: browser (e2e) tests will fail or skip."; \
+	  echo "      Install them with: sudo apt-get install chromium fonts-noto-cjk"; \
+	fi
+
+# DATABASE_URL, CELERY_BROKER_URL and CELERY_RESULT_BACKEND pass through from
+# the environment (CI sets PostgreSQL and Redis; unset = SQLite and the
+# filesystem broker, and the real-worker test skips).
+test: $(STAMP) browser
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+check: $(STAMP)
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+clean:
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
+	rm -rf .pytest_cache test-results var/broker var/staticfiles var/celerybeat-schedule*
