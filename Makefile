@@ -60,8 +60,12 @@ browser:
 # DATABASE_URL, CELERY_BROKER_URL and CELERY_RESULT_BACKEND pass through from
 # the environment (CI sets PostgreSQL and Redis; unset = SQLite and the
 # filesystem broker, and the real-worker test skips).
+# pytest's own exit status is kept in var/.pytest-exit-code for .ci/run (make
+# itself reports any failure as 2).
 test: $(STAMP) browser
-	$(PY) -m pytest $(PYTEST_ARGS)
+	@mkdir -p var
+	@echo "$(PY) -m pytest $(PYTEST_ARGS)"
+	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; echo $$rc > var/.pytest-exit-code; exit $$rc
 
 check: $(STAMP)
 	$(PY) manage.py check
