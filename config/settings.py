@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "communities",
     "enterprises",
     "inspections",
+    "ratings",
 ]
 
 MIDDLEWARE = [
@@ -219,6 +220,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     "mark-overdue-rectification-orders": {
         "task": "inspections.mark_overdue_orders",
         "schedule": crontab(hour=1, minute=10),
+    },
+    # Runs daily; each district's policy says how many days after a quarter's end
+    # it rates (the job is idempotent and never touches a published period).
+    "run-quarterly-star-ratings": {
+        "task": "ratings.run_quarterly",
+        "schedule": crontab(hour=2, minute=0),
     },
 }
 

@@ -136,3 +136,45 @@ class ServiceContract(models.Model):
 
     def __str__(self):
         return f"{self.estate} · {self.firm}"
+
+
+class BlacklistEntryQuerySet(ScopedQuerySet):
+    # The blacklist is public (DOMAIN.md §1); inside the portal each user sees the entries
+    # of firms they can see, and city/district keepers see all of theirs.
+    scope_paths = {"firm": "firm"}
+    scope_edit_levels = ()
+
+    def in_force(self, on):
+        return self.filter(starts_on__lte=on).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+
+
+class BlacklistEntry(models.Model):
+    """失信黑名单: a firm is on it while an entry is in force (DOMAIN.md §3)."""
+
+    firm = models.ForeignKey(Firm, on_delete=models.PROTECT, related_name="blacklist_entries",
+                             verbose_name=_("物业企业"))
+    district = models.ForeignKey("communities.District", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("列入区"))
+    reason = models.CharField(_("列入原因"), max_length=300)
+    starts_on = models.DateField(_("列入日期"))
+    ends_on = models.DateField(_("移出日期"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = BlacklistEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("失信黑名单")
+        verbose_name_plural = _("失信黑名单")
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                                   name="blacklist_ends_after_start"),
+        ]
+
+    def __str__(self):
+        return f"{self.firm} · {self.starts_on}"
+
+
+def firm_is_blacklisted(firm_id: int, on) -> bool:
+    return BlacklistEntry.objects.in_force(on).filter(firm_id=firm_id).exists()

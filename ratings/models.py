@@ -1,0 +1,355 @@
+"""Star ratings: policy (versioned), applications, scores, periods, results, appeals."""
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from accounts.scope import ScopedQuerySet
+
+ESTATE_PATHS = {
+    "district": "estate__community__street__district",
+    "street": "estate__community__street",
+    "community": "estate__community",
+    "firm": "estate__firm",
+}
+PCT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
+
+DEFAULT_DISQUALIFYING_REASONS = [
+    "小区内新增违法建设",
+    "小区内出现群租房",
+    "破坏房屋承重结构",
+    "“12345”市长热线等重大投诉",
+]
+
+
+class RatingPolicyQuerySet(ScopedQuerySet):
+    scope_paths = {"district": "district", "street": "district__streets",
+                   "community": "district__streets__communities",
+                   "firm": "district__streets__communities__estates__firm"}
+    scope_edit_levels = ("district",)
+    scope_multi_valued = True
+
+
+class RatingPolicy(models.Model):
+    """A district's star-rating rules from `effective_from` on (DOMAIN.md §5). Code never hard-codes them."""
+
+    district = models.ForeignKey("communities.District", on_delete=models.PROTECT, related_name="rating_policies",
+                                 verbose_name=_("区"))
+    effective_from = models.DateField(_("生效日期"))
+    weight_inspection = models.DecimalField(_("日常检查权重（%）"), max_digits=5, decimal_places=2,
+                                            default=Decimal("70"), validators=PCT)
+    weight_opinion = models.DecimalField(_("业主及业委会意见权重（%）"), max_digits=5, decimal_places=2,
+                                         default=Decimal("10"), validators=PCT)
+    weight_satisfaction = models.DecimalField(_("第三方满意度权重（%）"), max_digits=5, decimal_places=2,
+                                              default=Decimal("20"), validators=PCT)
+    threshold_5 = models.DecimalField(_("五星级最低分"), max_digits=5, decimal_places=2, default=Decimal("85"),
+                                      validators=PCT)
+    threshold_4 = models.DecimalField(_("四星级最低分"), max_digits=5, decimal_places=2, default=Decimal("80"),
+                                      validators=PCT)
+    threshold_3 = models.DecimalField(_("三星级最低分"), max_digits=5, decimal_places=2, default=Decimal("75"),
+                                      validators=PCT)
+    threshold_2 = models.DecimalField(_("二星级最低分"), max_digits=5, decimal_places=2, default=Decimal("70"),
+                                      validators=PCT)
+    threshold_1 = models.DecimalField(_("一星级最低分"), max_digits=5, decimal_places=2, default=Decimal("65"),
+                                      validators=PCT)
+    application_start = models.CharField(_("申报开始（月-日）"), max_length=5, default="01-01")
+    application_end = models.CharField(_("申报截止（月-日）"), max_length=5, default="03-31")
+    appeal_days = models.PositiveSmallIntegerField(_("申诉期（天）"), default=7,
+                                                   validators=[MinValueValidator(1), MaxValueValidator(60)])
+    run_day = models.PositiveSmallIntegerField(
+        _("季度结束后第几日自动评定"), default=5, validators=[MinValueValidator(1), MaxValueValidator(28)])
+    disqualifying_reasons = models.JSONField(_("取消参评情形"), default=list)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = RatingPolicyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("星级评定政策")
+        verbose_name_plural = _("星级评定政策")
+        ordering = ["district", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["district", "effective_from"], name="one_rating_policy_per_date"),
+            models.CheckConstraint(
+                condition=Q(weight_inspection__gte=0, weight_opinion__gte=0, weight_satisfaction__gte=0)
+                & Q(weight_inspection=Decimal("100") - F("weight_opinion") - F("weight_satisfaction")),
+                name="rating_weights_sum_to_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(threshold_5__gt=F("threshold_4"), threshold_4__gt=F("threshold_3"),
+                            threshold_3__gt=F("threshold_2"), threshold_2__gt=F("threshold_1"),
+                            threshold_1__gt=0, threshold_5__lte=100),
+                name="rating_thresholds_descending",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.district} · {self.effective_from}"
+
+    def thresholds(self):
+        """[(tier, minimum score)] from 5★ down."""
+        return [(5, self.threshold_5), (4, self.threshold_4), (3, self.threshold_3), (2, self.threshold_2),
+                (1, self.threshold_1)]
+
+
+class ApplicationStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("已申报")
+    REPORTED = "reported", _("街道已审核上报")
+    RETURNED = "returned", _("已退回")
+    ACCEPTED = "accepted", _("区已受理")
+    REJECTED = "rejected", _("区不予受理")
+
+
+class ApplicationQuerySet(ScopedQuerySet):
+    scope_paths = {**ESTATE_PATHS, "firm": "firm"}
+    scope_edit_levels = ("district", "street")
+
+
+class Application(models.Model):
+    """申报: a firm applies for one estate for one year."""
+
+    firm = models.ForeignKey("enterprises.Firm", on_delete=models.PROTECT, related_name="rating_applications",
+                             verbose_name=_("物业企业"))
+    estate = models.ForeignKey("communities.Estate", on_delete=models.PROTECT, related_name="rating_applications",
+                               verbose_name=_("小区"))
+    year = models.PositiveSmallIntegerField(_("年度"))
+    status = models.CharField(_("状态"), max_length=10, choices=ApplicationStatus.choices,
+                              default=ApplicationStatus.SUBMITTED)
+    statement = models.TextField(_("申报说明"), blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("申报人"))
+    submitted_at = models.DateTimeField(_("申报时间"), auto_now_add=True)
+
+    objects = ApplicationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("星级评定申报")
+        verbose_name_plural = _("星级评定申报")
+        ordering = ["-year", "-submitted_at"]
+        constraints = [
+            # A returned or rejected application may be followed by a new one; otherwise one per estate and year.
+            models.UniqueConstraint(fields=["estate", "year"],
+                                    condition=Q(status__in=["submitted", "reported", "accepted"]),
+                                    name="one_live_application_per_estate_year"),
+        ]
+
+    def __str__(self):
+        return f"{self.estate} · {self.year}"
+
+
+class ApplicationEvent(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    from_status = models.CharField(max_length=10, choices=ApplicationStatus.choices, blank=True)
+    to_status = models.CharField(max_length=10, choices=ApplicationStatus.choices)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+
+class ApplicationAttachment(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("证明材料"), upload_to="ratings/evidence/%Y/")
+    name = models.CharField(max_length=200)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+
+class PeriodStatus(models.TextChoices):
+    PROVISIONAL = "provisional", _("待确认")
+    PUBLISHED = "published", _("已公布")
+
+
+class RatingPeriodQuerySet(RatingPolicyQuerySet):
+    pass
+
+
+class RatingPeriod(models.Model):
+    """One district-quarter of ratings. Provisional results are recomputed; published ones never."""
+
+    district = models.ForeignKey("communities.District", on_delete=models.PROTECT, related_name="rating_periods",
+                                 verbose_name=_("区"))
+    year = models.PositiveSmallIntegerField(_("年度"))
+    quarter = models.PositiveSmallIntegerField(_("季度"), validators=[MinValueValidator(1), MaxValueValidator(4)])
+    status = models.CharField(_("状态"), max_length=12, choices=PeriodStatus.choices,
+                              default=PeriodStatus.PROVISIONAL)
+    policy = models.ForeignKey(RatingPolicy, on_delete=models.PROTECT, related_name="+", verbose_name=_("适用政策"))
+    computed_at = models.DateTimeField(_("计算时间"), null=True, blank=True)
+    appeal_deadline = models.DateField(_("申诉截止"), null=True, blank=True)
+    published_at = models.DateTimeField(_("公布时间"), null=True, blank=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+", verbose_name=_("公布人"))
+
+    objects = RatingPeriodQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("评定期")
+        verbose_name_plural = _("评定期")
+        ordering = ["district", "-year", "-quarter"]
+        constraints = [
+            models.UniqueConstraint(fields=["district", "year", "quarter"], name="one_period_per_district_quarter"),
+            models.CheckConstraint(condition=Q(quarter__gte=1, quarter__lte=4), name="period_quarter_1_to_4"),
+        ]
+
+    def __str__(self):
+        return f"{self.district} {self.year}Q{self.quarter}"
+
+    @property
+    def label(self):
+        return f"{self.year}Q{self.quarter}"
+
+
+class ComponentKind(models.TextChoices):
+    OPINION = "opinion", _("业主及业委会意见")
+    SATISFACTION = "satisfaction", _("第三方满意度")
+
+
+class ComponentScoreQuerySet(ScopedQuerySet):
+    scope_paths = ESTATE_PATHS
+    scope_edit_levels = ("district", "street")
+
+
+class ComponentScore(models.Model):
+    """Opinion or satisfaction score (0–100) of an estate for a quarter, entered by hand or imported."""
+
+    estate = models.ForeignKey("communities.Estate", on_delete=models.PROTECT, related_name="component_scores",
+                               verbose_name=_("小区"))
+    year = models.PositiveSmallIntegerField(_("年度"))
+    quarter = models.PositiveSmallIntegerField(_("季度"))
+    kind = models.CharField(_("类型"), max_length=12, choices=ComponentKind.choices)
+    score = models.DecimalField(_("得分"), max_digits=5, decimal_places=2, validators=PCT)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    entered_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    objects = ComponentScoreQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("意见及满意度得分")
+        verbose_name_plural = _("意见及满意度得分")
+        constraints = [
+            models.UniqueConstraint(fields=["estate", "year", "quarter", "kind"], name="one_component_score"),
+            models.CheckConstraint(condition=Q(score__gte=0, score__lte=100), name="component_score_0_100"),
+        ]
+
+
+class DisqualificationQuerySet(ScopedQuerySet):
+    scope_paths = ESTATE_PATHS
+    scope_edit_levels = ("district", "street")
+
+
+class Disqualification(models.Model):
+    """取消参评资格 of an estate for one quarter."""
+
+    estate = models.ForeignKey("communities.Estate", on_delete=models.PROTECT, related_name="disqualifications",
+                               verbose_name=_("小区"))
+    year = models.PositiveSmallIntegerField(_("年度"))
+    quarter = models.PositiveSmallIntegerField(_("季度"))
+    reason = models.CharField(_("原因"), max_length=100)
+    occurred_on = models.DateField(_("发生日期"))
+    evidence = models.TextField(_("事实与证据"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = DisqualificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("取消参评记录")
+        verbose_name_plural = _("取消参评记录")
+        ordering = ["-occurred_on"]
+
+
+class NoTierReason(models.TextChoices):
+    NO_INSPECTION = "no_inspection", _("本季度无已提交的检查")
+    DISQUALIFIED = "disqualified", _("取消参评资格")
+    BELOW = "below", _("得分低于一星级标准")
+    MISSING_COMPONENT = "missing_component", _("缺少意见或满意度得分")
+
+
+class StarRatingQuerySet(ScopedQuerySet):
+    scope_paths = ESTATE_PATHS
+
+    def published(self):
+        return self.filter(period__status=PeriodStatus.PUBLISHED)
+
+
+class StarRating(models.Model):
+    """One estate's result for one period: components, weighted score, tier (0 = no star) and why."""
+
+    period = models.ForeignKey(RatingPeriod, on_delete=models.PROTECT, related_name="ratings",
+                               verbose_name=_("评定期"))
+    estate = models.ForeignKey("communities.Estate", on_delete=models.PROTECT, related_name="star_ratings",
+                               verbose_name=_("小区"))
+    firm = models.ForeignKey("enterprises.Firm", null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="star_ratings", verbose_name=_("物业企业"))
+    inspection_count = models.PositiveSmallIntegerField(_("检查次数"), default=0)
+    inspection_score = models.DecimalField(_("检查平均分"), max_digits=5, decimal_places=2, null=True, blank=True)
+    opinion_score = models.DecimalField(_("意见得分"), max_digits=5, decimal_places=2, null=True, blank=True)
+    satisfaction_score = models.DecimalField(_("满意度得分"), max_digits=5, decimal_places=2, null=True, blank=True)
+    score = models.DecimalField(_("综合得分"), max_digits=5, decimal_places=2, null=True, blank=True)
+    tier = models.PositiveSmallIntegerField(_("星级"), default=0,
+                                            validators=[MinValueValidator(0), MaxValueValidator(5)])
+    no_tier_reason = models.CharField(_("未评星原因"), max_length=20, choices=NoTierReason.choices, blank=True)
+    computed_at = models.DateTimeField(_("计算时间"))
+
+    objects = StarRatingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("星级评定结果")
+        verbose_name_plural = _("星级评定结果")
+        ordering = ["period", "-score", "estate_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "estate"], name="one_rating_per_estate_period"),
+            models.CheckConstraint(condition=Q(tier__gte=0, tier__lte=5), name="rating_tier_0_to_5"),
+            models.CheckConstraint(condition=Q(tier=0) | Q(no_tier_reason=""), name="rating_reason_only_without_tier"),
+        ]
+
+    def __str__(self):
+        return f"{self.estate} {self.period.label} {self.tier}★"
+
+
+class AppealStatus(models.TextChoices):
+    OPEN = "open", _("待处理")
+    UPHELD = "upheld", _("申诉成立")
+    DISMISSED = "dismissed", _("申诉驳回")
+
+
+class AppealQuerySet(ScopedQuerySet):
+    scope_paths = {
+        "district": "rating__estate__community__street__district",
+        "street": "rating__estate__community__street",
+        "community": "rating__estate__community",
+        "firm": "firm",
+    }
+    scope_edit_levels = ("district",)
+
+
+class Appeal(models.Model):
+    rating = models.ForeignKey(StarRating, on_delete=models.PROTECT, related_name="appeals")
+    firm = models.ForeignKey("enterprises.Firm", on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("申诉理由"))
+    status = models.CharField(_("状态"), max_length=10, choices=AppealStatus.choices, default=AppealStatus.OPEN)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    decision = models.TextField(_("处理意见"), blank=True)
+    adjusted_tier = models.PositiveSmallIntegerField(_("调整后星级"), null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AppealQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("评定申诉")
+        verbose_name_plural = _("评定申诉")
+        constraints = [
+            models.UniqueConstraint(fields=["rating"], condition=Q(status="open"), name="one_open_appeal_per_rating"),
+        ]

@@ -1,0 +1,1 @@
+"""Writes of the ratings app, one module per subject."""

@@ -1,0 +1,117 @@
+"""Applications (申报): firm applies -> street reviews and reports -> district accepts."""
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.scope import scope_of
+from communities.models import Estate
+from enterprises.models import Firm, firm_is_blacklisted
+
+from ..models import Application, ApplicationAttachment, ApplicationEvent, ApplicationStatus
+from .policy import application_window, ensure_default_policy, policy_for
+
+A = ApplicationStatus
+# action -> (from statuses, to status, who)
+TRANSITIONS = {
+    "report": (frozenset({A.SUBMITTED}), A.REPORTED, "street"),
+    "return": (frozenset({A.SUBMITTED, A.REPORTED}), A.RETURNED, "reviewer"),
+    "accept": (frozenset({A.REPORTED}), A.ACCEPTED, "district"),
+    "reject": (frozenset({A.REPORTED}), A.REJECTED, "district"),
+}
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+EVIDENCE_EXTENSIONS = {"pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx"}
+
+
+def _may(user: User, app: Application, who: str) -> bool:
+    scope = scope_of(user)
+    if scope.city_admin:
+        return True
+    street_ok = app.estate.community.street_id in scope.ids("street", edit=True)
+    district_ok = app.estate.community.street.district_id in scope.ids("district", edit=True)
+    return {"street": street_ok, "district": district_ok,
+            "reviewer": (street_ok and app.status == A.SUBMITTED) or (district_ok and app.status == A.REPORTED)}[who]
+
+
+def allowed_actions(app: Application, user: User) -> list[str]:
+    return [a for a, (src, _to, who) in TRANSITIONS.items() if app.status in src and _may(user, app, who)]
+
+
+def _check_evidence(files) -> None:
+    for f in files or []:
+        ext = f.name.rsplit(".", 1)[-1].lower() if "." in f.name else ""
+        if ext not in EVIDENCE_EXTENSIONS:
+            raise ValidationError(_("附件“%(n)s”格式不支持（可上传 PDF、图片、Word、Excel）。") % {"n": f.name})
+        if f.size > MAX_EVIDENCE_BYTES:
+            raise ValidationError(_("附件“%(n)s”超过 10 MB。") % {"n": f.name})
+
+
+@transaction.atomic
+def application_submit(*, actor: User, firm: Firm, estates: list[Estate], year: int, statement: str = "",
+                       files: list | None = None, today: datetime.date | None = None) -> list[Application]:
+    """Apply for several estates at once: all are accepted or none (a clear reason per refusal)."""
+    today = today or timezone.localdate()
+    if firm.pk not in scope_of(actor).ids("firm", edit=True):
+        raise ValidationError(_("只能以本企业名义申报。"))
+    if not estates:
+        raise ValidationError(_("请至少选择一个小区。"))
+    if firm_is_blacklisted(firm.pk, today):
+        raise ValidationError(_("贵企业已被列入失信黑名单，不能申报星级评定。"))
+    _check_evidence(files)
+    errors, created = [], []
+    for estate in Estate.objects.select_for_update().select_related("community__street").filter(
+            pk__in=[e.pk for e in estates]):
+        if estate.firm_id != firm.pk:
+            errors.append(_("“%(e)s”不是贵企业服务的小区。") % {"e": estate.name})
+            continue
+        district = estate.community.street.district
+        policy = policy_for(district.pk, today) or ensure_default_policy(district)
+        start, end = application_window(policy, year)
+        if not start <= today <= end:
+            errors.append(_("“%(e)s”所在区 %(y)d 年度申报时间为 %(s)s 至 %(t)s，当前不在申报期内。") % {
+                "e": estate.name, "y": year, "s": start, "t": end})
+            continue
+        if Application.objects.filter(estate=estate, year=year,
+                                      status__in=[A.SUBMITTED, A.REPORTED, A.ACCEPTED]).exists():
+            errors.append(_("“%(e)s”%(y)d 年度已申报。") % {"e": estate.name, "y": year})
+            continue
+        created.append(estate)
+    if errors:
+        raise ValidationError(errors)
+    apps = []
+    try:
+        for estate in created:
+            app = Application.objects.create(firm=firm, estate=estate, year=year, statement=statement,
+                                             submitted_by=actor)
+            ApplicationEvent.objects.create(application=app, actor=actor, to_status=A.SUBMITTED, comment=statement)
+            for f in files or []:
+                f.seek(0)
+                ApplicationAttachment.objects.create(application=app, file=f, name=f.name[:200], uploaded_by=actor)
+            apps.append(app)
+    except IntegrityError:
+        raise ValidationError(_("同一小区同一年度只能有一份有效申报。"))
+    return apps
+
+
+@transaction.atomic
+def application_transition(*, actor: User, application: Application, action: str, comment: str = "") -> Application:
+    app = Application.objects.select_for_update().select_related("estate__community__street").get(pk=application.pk)
+    if action not in TRANSITIONS:
+        raise ValidationError(_("未知操作。"))
+    sources, target, who = TRANSITIONS[action]
+    if app.status not in sources:
+        raise ValidationError(_("申报当前状态为“%(s)s”，不能执行此操作。") % {"s": app.get_status_display()})
+    if not _may(actor, app, who):
+        raise ValidationError(_("您无权对该申报执行此操作。"))
+    if action in ("return", "reject") and not comment.strip():
+        raise ValidationError({"comment": _("退回或不予受理时请填写原因。")})
+    ApplicationEvent.objects.create(application=app, actor=actor, from_status=app.status, to_status=target,
+                                    comment=comment.strip())
+    app.status = target
+    app.save(update_fields=["status"])
+    return app
