@@ -464,7 +464,7 @@ def estate_import(*, actor, file) -> ImportResult:
         except ValidationError as exc:
             for field_name, messages in exc.message_dict.items():
                 label = labels.get(field_name, "")
-                reasons.extend(f"{label}：{m}" if label else m for m in messages)
+                reasons.extend(m if not label or label.split("（")[0] in m else f"{label}：{m}" for m in messages)
         if reasons:
             result.errors.append(RowError(line=line, name=name, reasons=reasons))
         else:
