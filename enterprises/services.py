@@ -234,6 +234,12 @@ def _contract_integrity_error(exc: IntegrityError) -> ValidationError:
     return ValidationError(_("保存失败：数据不符合约束条件，请检查后重试。"))
 
 
+def _check_no_active_contract(estate: Estate) -> None:
+    active = ServiceContract.objects.filter(estate=estate, status=ContractStatus.ACTIVE).select_related("firm").first()
+    if active is not None:
+        raise ValidationError(second_active_contract_message(active))
+
+
 def contract_create(*, actor, estate: Estate, data: Mapping[str, Any]) -> ServiceContract:
     """Sign a contract; the estate gets the firm, the start date and a managed mode in the same transaction."""
     errors = contract_rule_errors(start_date=data.get("start_date"), end_date=data.get("end_date"),
@@ -248,10 +254,7 @@ def contract_create(*, actor, estate: Estate, data: Mapping[str, Any]) -> Servic
             firm = data.get("firm")
             if firm is None or not contract_firm_choices(actor=actor, estate=locked).filter(pk=firm.pk).exists():
                 raise ValidationError({"firm": _("请选择已在区备案的物业企业。")})
-            active = (ServiceContract.objects.filter(estate=locked, status=ContractStatus.ACTIVE)
-                      .select_related("firm").first())
-            if active is not None:
-                raise ValidationError(second_active_contract_message(active))
+            _check_no_active_contract(locked)
             contract = ServiceContract.objects.create(estate=locked, **{f: data[f] for f in CONTRACT_FIELDS})
             locked.firm = firm
             locked.firm_since = contract.start_date
