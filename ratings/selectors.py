@@ -19,7 +19,7 @@ def _quarter_index(day: datetime.date) -> int:
 
 def published_before(month: datetime.date):
     """Published ratings of quarters that ended before `month` began ("assess first, pay after")."""
-    last_closed = _quarter_index(month.replace(day=1) - datetime.timedelta(days=1))
+    last_closed = _quarter_index(month) - 1  # the quarter before the one `month` lies in
     return (StarRating.objects.filter(period__status=PeriodStatus.PUBLISHED)
             .annotate(qidx=F("period__year") * 4 + F("period__quarter"))
             .filter(qidx__lte=last_closed))

@@ -109,7 +109,7 @@ def order_issue(*, actor: User, estate: Estate, problem: str, deadline: datetime
     for upload in photos or []:
         validate_image(upload)
     order = RectificationOrder.objects.create(
-        number=f"tmp-{uuid.uuid4().hex}", estate=estate, firm_id=estate.firm_id, inspection=inspection, item=item,
+        number=f"tmp-{uuid.uuid4().hex[:24]}", estate=estate, firm_id=estate.firm_id, inspection=inspection, item=item,
         problem=problem.strip(), requirement=requirement.strip(), deadline=deadline, issued_by=actor,
     )
     order.number = _number(order, today)
