@@ -37,6 +37,11 @@ class Scope:
     view: dict = field(default_factory=dict)  # level -> frozenset of ids
     edit: dict = field(default_factory=dict)  # level -> frozenset of ids
     labels: tuple = ()  # "街道工作人员 · 山城街道", for the header
+    by_role: dict = field(default_factory=dict)  # role -> frozenset of target ids
+
+    def holds(self, role: str, target_id: int) -> bool:
+        """Does the user hold `role` for this district/street/community/firm id?"""
+        return target_id in self.by_role.get(role, ())
 
     def has_role(self, *roles) -> bool:
         return bool(self.roles.intersection(roles))
@@ -64,9 +69,13 @@ def scope_of(user) -> Scope:
     edit = {level: set() for level in LEVELS}
     city = city_admin = bool(user.is_superuser)
     labels = []
+    by_role: dict[str, set] = {}
     for ra in user.roles.select_related("district", "street", "community", "firm"):
         roles.add(ra.role)
         labels.append(str(ra))
+        target = ra.district_id or ra.street_id or ra.community_id or ra.firm_id
+        if target is not None:
+            by_role.setdefault(ra.role, set()).add(target)
         if ra.role == Role.CITY_ADMIN:
             city = city_admin = True
             continue
@@ -83,6 +92,7 @@ def scope_of(user) -> Scope:
         view={k: frozenset(v) for k, v in view.items()},
         edit={k: frozenset(v) for k, v in edit.items()},
         labels=tuple(labels),
+        by_role={k: frozenset(v) for k, v in by_role.items()},
     )
     user._portal_scope = scope
     return scope

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "enterprises",
     "inspections",
     "ratings",
+    "subsidies",
 ]
 
 MIDDLEWARE = [
@@ -226,6 +227,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "run-quarterly-star-ratings": {
         "task": "ratings.run_quarterly",
         "schedule": crontab(hour=2, minute=0),
+    },
+    "generate-monthly-payouts": {
+        "task": "subsidies.generate_monthly",
+        "schedule": crontab(hour=3, minute=0, day_of_month="3"),
     },
 }
 

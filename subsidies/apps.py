@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SubsidiesConfig(AppConfig):
+    name = "subsidies"
+    verbose_name = _("效能补贴")

@@ -1,0 +1,130 @@
+"""The approval chain: generated → checked → approved → disbursed to streets → passed on to firms."""
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, User
+from accounts.scope import scope_of
+
+from ..models import Adjustment, BatchEvent, BatchStatus, PassOn, Payout, PayoutBatch, PayoutKind
+
+B = BatchStatus
+# action -> (from, to, roles that may do it for the batch's district)
+TRANSITIONS = {
+    "check": (frozenset({B.GENERATED}), B.CHECKED, {Role.DISTRICT_STAFF, Role.DISTRICT_ADMIN}),
+    "approve": (frozenset({B.CHECKED}), B.APPROVED, {Role.DISTRICT_ADMIN}),
+    "disburse": (frozenset({B.APPROVED}), B.DISBURSED, {Role.DISTRICT_ADMIN, Role.DISTRICT_STAFF}),
+    "reject_check": (frozenset({B.CHECKED}), B.GENERATED, {Role.DISTRICT_ADMIN}),
+    "reject_approval": (frozenset({B.APPROVED}), B.CHECKED, {Role.DISTRICT_ADMIN}),
+}
+
+
+def _may(user: User, batch: PayoutBatch, roles) -> bool:
+    scope = scope_of(user)
+    return scope.city_admin or any(scope.holds(r, batch.district_id) for r in roles)
+
+
+def allowed_actions(batch: PayoutBatch, user: User) -> list[str]:
+    return [a for a, (src, _to, roles) in TRANSITIONS.items() if batch.status in src and _may(user, batch, roles)]
+
+
+@transaction.atomic
+def batch_transition(*, actor: User, batch: PayoutBatch, action: str, comment: str = "",
+                     override_reason: str = "", disbursed_on: datetime.date | None = None,
+                     voucher: str = "") -> PayoutBatch:
+    batch = PayoutBatch.objects.select_for_update().get(pk=batch.pk)
+    if action not in TRANSITIONS:
+        raise ValidationError(_("未知操作。"))
+    sources, target, roles = TRANSITIONS[action]
+    if batch.status not in sources:
+        raise ValidationError(_("批次当前状态为“%(s)s”，不能执行此操作。") % {"s": batch.get_status_display()})
+    if not _may(actor, batch, roles):
+        raise ValidationError(_("您无权对该批次执行此操作。"))
+    if action.startswith("reject") and not comment.strip():
+        raise ValidationError({"comment": _("退回时请填写原因。")})
+    if action == "approve" and batch.over_budget:
+        if not override_reason.strip():
+            raise ValidationError({"override_reason": _(
+                "本批次加上本年此前批次共 %(t)s 元，超出年度预算 %(b)s 元；如确需批准，请填写超预算理由。") % {
+                "t": batch.year_to_date + batch.total, "b": batch.policy.yearly_budget}})
+        batch.budget_override_reason = override_reason.strip()
+    if action == "disburse":
+        if disbursed_on is None or not voucher.strip():
+            raise ValidationError(_("请填写拨付日期和凭证号。"))
+        if disbursed_on > timezone.localdate():
+            raise ValidationError({"disbursed_on": _("拨付日期不能晚于今天。")})
+        batch.disbursed_on, batch.disbursement_voucher = disbursed_on, voucher.strip()
+    note = comment.strip() or override_reason.strip() or voucher.strip()
+    BatchEvent.objects.create(batch=batch, actor=actor, from_status=batch.status, to_status=target, comment=note)
+    batch.status = target
+    batch.save()
+    return batch
+
+
+def pass_on_due(batch: PayoutBatch):
+    """(street_id, firm_id, amount) the streets must pass on: lines with a firm and a non-zero sum."""
+    return (batch.lines.filter(firm__isnull=False).values("street_id", "firm_id")
+            .annotate(amount=Sum("amount")).exclude(amount=0).order_by("street_id", "firm_id"))
+
+
+@transaction.atomic
+def pass_on_record(*, actor: User, batch: PayoutBatch, street_id: int, firm_id: int, paid_on: datetime.date,
+                   voucher: str) -> PassOn:
+    batch = PayoutBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != B.DISBURSED:
+        raise ValidationError(_("区里拨付到街道后，街道才能登记拨付给企业。"))
+    if not scope_of(actor).holds(Role.STREET_STAFF, street_id) and not scope_of(actor).city_admin:
+        raise ValidationError(_("只能登记本街道的拨付。"))
+    due = {(r["street_id"], r["firm_id"]): r["amount"] for r in pass_on_due(batch)}
+    if (street_id, firm_id) not in due:
+        raise ValidationError(_("该企业在本批次本街道没有应拨付的补贴。"))
+    if not voucher.strip():
+        raise ValidationError({"voucher": _("请填写凭证号。")})
+    if paid_on > timezone.localdate() or (batch.disbursed_on and paid_on < batch.disbursed_on):
+        raise ValidationError({"paid_on": _("拨付日期应在区拨付日期之后、今天之前。")})
+    if PassOn.objects.filter(batch=batch, street_id=street_id, firm_id=firm_id).exists():
+        raise ValidationError(_("该企业的拨付已登记。"))
+    record = PassOn.objects.create(batch=batch, street_id=street_id, firm_id=firm_id, amount=due[(street_id, firm_id)],
+                                   paid_on=paid_on, voucher=voucher.strip(), recorded_by=actor)
+    if PassOn.objects.filter(batch=batch).count() == len(due):
+        BatchEvent.objects.create(batch=batch, actor=actor, from_status=batch.status, to_status=B.COMPLETED,
+                                  comment=_("各街道已全部拨付至企业"))
+        batch.status = B.COMPLETED
+        batch.save(update_fields=["status"])
+    return record
+
+
+def payout_edit(*, actor: User, payout: Payout, **changes) -> None:
+    """Lines are never edited in place: a clear refusal that says what to do instead."""
+    if payout.batch.status in (B.GENERATED,):
+        raise ValidationError(_("未审核的批次请修正基础数据后“重新生成”，不能手工修改金额。"))
+    raise ValidationError(_("已批准的补贴金额不能修改；如需更正，请登记调整，调整将计入下一批次。"))
+
+
+@transaction.atomic
+def adjustment_create(*, actor: User, original: Payout, delta, reason: str) -> Adjustment:
+    original = Payout.objects.select_related("batch").get(pk=original.pk)
+    if original.kind != PayoutKind.REGULAR:
+        raise ValidationError(_("只能对月度补贴明细登记调整。"))
+    if original.batch.status not in (B.APPROVED, B.DISBURSED, B.COMPLETED):
+        raise ValidationError(_("批次尚未批准，请修正基础数据后重新生成，无需调整。"))
+    if not (scope_of(actor).holds(Role.DISTRICT_ADMIN, original.batch.district_id) or scope_of(actor).city_admin):
+        raise ValidationError(_("只有本区管理员可以登记调整。"))
+    try:
+        delta = Decimal(str(delta))
+    except Exception:
+        raise ValidationError({"delta": _("调整金额必须是数字。")})
+    if delta == 0 or delta != delta.quantize(Decimal("0.01")):
+        raise ValidationError({"delta": _("调整金额不能为 0，且最多两位小数。")})
+    if original.amount + delta < 0:
+        raise ValidationError({"delta": _("调整后金额不能为负数。")})
+    if not reason.strip():
+        raise ValidationError({"reason": _("请填写调整原因。")})
+    return Adjustment.objects.create(original=original, delta=delta, reason=reason.strip(), created_by=actor)
