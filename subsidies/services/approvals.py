@@ -103,7 +103,8 @@ def pass_on_record(*, actor: User, batch: PayoutBatch, street_id: int, firm_id: 
 
 def payout_edit(*, actor: User, payout: Payout, **changes) -> None:
     """Lines are never edited in place: a clear refusal that says what to do instead."""
-    if payout.batch.status in (B.GENERATED,):
+    payout = Payout.objects.select_related("batch").get(pk=payout.pk)
+    if payout.batch.status == B.GENERATED:
         raise ValidationError(_("未审核的批次请修正基础数据后“重新生成”，不能手工修改金额。"))
     raise ValidationError(_("已批准的补贴金额不能修改；如需更正，请登记调整，调整将计入下一批次。"))
 
