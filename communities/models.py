@@ -4,12 +4,14 @@ from decimal import Decimal
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.scope import ScopedQuerySet
 
 MIN_COMPLETION_YEAR = 1949
+DEFAULT_OLD_ESTATE_CUTOFF = 2004  # 章贡区: completed before the end of 2004
 
 
 class DistrictQuerySet(ScopedQuerySet):
@@ -170,7 +172,9 @@ class EstateQuerySet(ScopedQuerySet):
         policy = DistrictPolicy.objects.filter(
             district=OuterRef("community__street__district"), effective_from__lte=datetime.date.today()
         ).order_by("-effective_from")
-        return self.annotate(cutoff_year=Subquery(policy.values("old_estate_cutoff_year")[:1]))
+        # A district without a policy row falls back to the DOMAIN default, as Estate.is_old does.
+        return self.annotate(cutoff_year=Coalesce(Subquery(policy.values("old_estate_cutoff_year")[:1]),
+                                                  models.Value(DEFAULT_OLD_ESTATE_CUTOFF)))
 
     def old(self, is_old: bool = True):
         qs = self.with_cutoff_year()
@@ -253,7 +257,7 @@ class Estate(models.Model):
 
     def is_old(self, cutoff_year: int | None = None) -> bool:
         if cutoff_year is None:
-            cutoff_year = getattr(self, "cutoff_year", None) or 2004
+            cutoff_year = getattr(self, "cutoff_year", None) or DEFAULT_OLD_ESTATE_CUTOFF
         return self.completion_year <= cutoff_year
 
 

@@ -113,3 +113,15 @@ def test_user_with_two_roles_sees_the_union(world):
     RoleAssignment.objects.create(user=user, role=Role.STREET_STAFF, street=world.beizhuang)
     user = type(user).objects.get(pk=user.pk)  # drop the cached scope
     assert names(Estate.objects.visible_to(user)) == ["北庄花园", "梅花园", "锦绣花园"]
+
+
+def test_old_estate_filter_defaults_to_2004_without_a_policy(db):
+    from communities.models import DistrictPolicy
+    from tests.factories import CommunityFactory, EstateFactory
+
+    community = CommunityFactory()
+    DistrictPolicy.objects.filter(district=community.street.district).delete()
+    EstateFactory(community=community, name="旧", completion_year=2004)
+    EstateFactory(community=community, name="新", completion_year=2005)
+    assert [e.name for e in Estate.objects.filter(community=community).old(True)] == ["旧"]
+    assert [e.name for e in Estate.objects.filter(community=community).old(False)] == ["新"]
