@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime
 import math
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db.models import Count, Q
 
@@ -128,3 +129,53 @@ def score_trend(estate: Estate) -> list[tuple[str, float]]:
         (d.isoformat(), float(t))
         for d, t in Inspection.objects.counted().filter(estate=estate).order_by("date", "pk").values_list("date", "total")
     ]
+
+
+# --- Pages: the rubric and an inspection laid out by category -----------------------------------
+
+@dataclass
+class CategoryBlock:
+    """One category of a rubric (or of an inspection): its rows and subtotals."""
+
+    name: str
+    rows: list = field(default_factory=list)
+    max_points: Decimal = Decimal("0")
+    scored: Decimal = Decimal("0")
+
+
+def rubric_outline(rubric) -> tuple[list[CategoryBlock], Decimal]:
+    """A rubric's categories with their items and subtotals, and the total of the maxima."""
+    blocks: dict[int, CategoryBlock] = {}
+    for item in rubric.items.select_related("category").order_by("category__order", "order", "pk"):
+        block = blocks.setdefault(item.category_id, CategoryBlock(item.category.name))
+        block.rows.append(item)
+        block.max_points += item.max_points
+    total = sum((b.max_points for b in blocks.values()), Decimal("0"))
+    return list(blocks.values()), total
+
+
+@dataclass
+class ScoreRow:
+    score: object  # ItemScore
+    item: object  # RubricItem
+    photos: list = field(default_factory=list)
+
+
+def inspection_sheet(inspection) -> tuple[list[CategoryBlock], Decimal, Decimal, list]:
+    """(category blocks of ScoreRows, sum of the scores entered, max total, photos not tied to an item).
+
+    Three queries whatever the size of the rubric.
+    """
+    photos_by_item: dict = {}
+    for photo in inspection.photos.all():
+        photos_by_item.setdefault(photo.item_id, []).append(photo)
+    blocks: dict[int, CategoryBlock] = {}
+    for s in inspection.scores.select_related("item__category").order_by("item__category__order", "item__order",
+                                                                        "item_id"):
+        block = blocks.setdefault(s.item.category_id, CategoryBlock(s.item.category.name))
+        block.rows.append(ScoreRow(s, s.item, photos_by_item.get(s.item_id, [])))
+        block.max_points += s.item.max_points
+        block.scored += s.score or Decimal("0")
+    scored = sum((b.scored for b in blocks.values()), Decimal("0"))
+    max_total = sum((b.max_points for b in blocks.values()), Decimal("0"))
+    return list(blocks.values()), scored, max_total, photos_by_item.get(None, [])
