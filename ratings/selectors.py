@@ -4,13 +4,18 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.db.models import F, OuterRef, Subquery
+from django.core import signing
+from django.db.models import Exists, F, OuterRef, Subquery
+from django.utils.crypto import constant_time_compare
 
 from accounts.money import round_half_up
 from communities.models import Estate
+from inspections.models import Inspection
 
-from .models import PeriodStatus, StarRating
+from .models import Application, ApplicationStatus, ComponentScore, PeriodStatus, StarRating
+from .services.periods import quarter_bounds
 from .services.policy import ensure_default_policy, policy_for, tier_for
+from .services.scores import SCORE_LEVELS
 
 
 def _quarter_index(day: datetime.date) -> int:
@@ -55,3 +60,70 @@ def public_ratings():
     return (StarRating.objects.published().filter(tier__gt=0)
             .select_related("estate__community__street__district", "firm", "period")
             .order_by("-period__year", "-period__quarter", "-tier", "estate__name"))
+
+
+# 3★ and above get a plaque (星级标牌, DOMAIN.md §5).
+PLAQUE_MIN_TIER = 3
+PLAQUE_SALT = "ratings.plaque"
+
+
+def plaque_ratings():
+    """Ratings that earn a plaque: published, 3★ or more."""
+    return StarRating.objects.published().filter(tier__gte=PLAQUE_MIN_TIER)
+
+
+def plaque_token(rating_id: int) -> str:
+    """The signature printed (as a QR code) on a plaque, so verification URLs cannot be guessed."""
+    return signing.Signer(salt=PLAQUE_SALT).signature(str(rating_id))
+
+
+def rating_for_plaque(rating_id: int, token: str) -> StarRating | None:
+    """The rating a plaque's QR code names, or None when the token is not ours (a forged plaque)."""
+    if not constant_time_compare(plaque_token(rating_id), token or ""):
+        return None
+    return (StarRating.objects.select_related("estate__community__street__district", "period", "firm")
+            .filter(pk=rating_id).first())
+
+
+def participating_estates(user, year: int):
+    """Estates whose application for `year` the district accepted, that `user` may score."""
+    accepted = Application.objects.filter(estate=OuterRef("pk"), year=year, status=ApplicationStatus.ACCEPTED)
+    return (Estate.objects.editable_by(user, levels=SCORE_LEVELS).filter(Exists(accepted))
+            .select_related("community__street__district", "firm")
+            .order_by("community__street__name", "community__name", "name", "pk"))
+
+
+def component_grid(estates, year: int, quarter: int) -> dict[int, dict[str, ComponentScore]]:
+    """{estate id: {kind: ComponentScore}} of a quarter, in one query."""
+    grid: dict[int, dict[str, ComponentScore]] = {}
+    for c in ComponentScore.objects.filter(estate__in=estates, year=year, quarter=quarter):
+        grid.setdefault(c.estate_id, {})[c.kind] = c
+    return grid
+
+
+def quarter_inspections(user, rating: StarRating):
+    """The inspections of the rating's estate and quarter that counted (those the user may see)."""
+    start, end = quarter_bounds(rating.period.year, rating.period.quarter)
+    return (Inspection.objects.visible_to(user).counted().filter(estate_id=rating.estate_id, date__range=(start, end))
+            .order_by("date", "pk"))
+
+
+def score_terms(rating: StarRating) -> dict | None:
+    """The rating's computation written out with the weights of the policy its period used, e.g.
+    88.67×70% + 90.00×10% + 90.00×20% = 89.07. None when there is no score (a missing component)."""
+    if rating.score is None:
+        return None
+    policy = rating.period.policy
+    terms = [
+        ("inspection", rating.inspection_score, policy.weight_inspection),
+        ("opinion", rating.opinion_score, policy.weight_opinion),
+        ("satisfaction", rating.satisfaction_score, policy.weight_satisfaction),
+    ]
+
+    def pct(w: Decimal) -> str:
+        text = f"{w:f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
+
+    rows = [{"key": key, "score": s, "weight": w, "product": s * w / Decimal("100")} for key, s, w in terms]
+    formula = " + ".join(f"{s:.2f}×{pct(w)}%" for _key, s, w in terms) + f" = {rating.score:.2f}"
+    return {"rows": rows, "sum": sum((r["product"] for r in rows), Decimal("0")), "formula": formula}

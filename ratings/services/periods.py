@@ -65,47 +65,49 @@ def _locked_period(district: District, year: int, quarter: int) -> RatingPeriod:
         district=district, year=year, quarter=quarter)
 
 
-def compute_rows(period: RatingPeriod, now) -> list[StarRating]:
-    """The period's results, computed from scratch (nothing is written here)."""
+# The values a result row carries, in this order (computed_at aside).
+VALUE_FIELDS = ("firm_id", "inspection_count", "inspection_score", "opinion_score", "satisfaction_score", "score",
+                "tier", "no_tier_reason")
+
+
+def compute_values(period: RatingPeriod) -> dict[int, tuple]:
+    """estate_id -> VALUE_FIELDS for every participating estate, computed from scratch (nothing is written)."""
     policy = period.policy
     start, end = quarter_bounds(period.year, period.quarter)
+    in_district = {"estate__community__street__district_id": period.district_id}
     participants = dict(
-        Application.objects.filter(year=period.year, status=ApplicationStatus.ACCEPTED,
-                                   estate__community__street__district_id=period.district_id)
+        Application.objects.filter(year=period.year, status=ApplicationStatus.ACCEPTED, **in_district)
         .values_list("estate_id", "firm_id")
     )
     inspections = {
         r["estate_id"]: (r["n"], r["s"])
-        for r in Inspection.objects.counted()
-        .filter(estate__community__street__district_id=period.district_id, date__range=(start, end))
+        for r in Inspection.objects.counted().filter(date__range=(start, end), **in_district)
         .values("estate_id").annotate(n=Count("pk"), s=Sum("total")).order_by()
     }
     components = {
         (estate_id, kind): score
         for estate_id, kind, score in ComponentScore.objects.filter(
-            year=period.year, quarter=period.quarter,
-            estate__community__street__district_id=period.district_id).values_list("estate_id", "kind", "score")
+            year=period.year, quarter=period.quarter, **in_district).values_list("estate_id", "kind", "score")
     }
     disqualified = set(
-        Disqualification.objects.filter(year=period.year, quarter=period.quarter,
-                                        estate__community__street__district_id=period.district_id)
+        Disqualification.objects.filter(year=period.year, quarter=period.quarter, **in_district)
         .values_list("estate_id", flat=True)
     )
     adjusted = dict(
         Appeal.objects.filter(rating__period=period, status=AppealStatus.UPHELD, adjusted_tier__isnull=False)
         .values_list("rating__estate_id", "adjusted_tier")
     )
-    rows = []
+    w_i, w_o, w_s = (policy.weight_inspection / HUNDRED, policy.weight_opinion / HUNDRED,
+                     policy.weight_satisfaction / HUNDRED)
+    values = {}
     for estate_id, firm_id in participants.items():
         n, total = inspections.get(estate_id, (0, None))
-        insp = round_half_up(Decimal(total) / n) if n else None
+        insp = round_half_up(total / n) if n else None
         opinion = components.get((estate_id, ComponentKind.OPINION))
         satisfaction = components.get((estate_id, ComponentKind.SATISFACTION))
         score, tier, reason = None, 0, ""
         if insp is not None and opinion is not None and satisfaction is not None:
-            score = round_half_up(insp * policy.weight_inspection / HUNDRED
-                                  + opinion * policy.weight_opinion / HUNDRED
-                                  + satisfaction * policy.weight_satisfaction / HUNDRED)
+            score = round_half_up(insp * w_i + opinion * w_o + satisfaction * w_s)
         if estate_id in disqualified:
             reason = NoTierReason.DISQUALIFIED
         elif n == 0:
@@ -117,12 +119,29 @@ def compute_rows(period: RatingPeriod, now) -> list[StarRating]:
             reason = "" if tier else NoTierReason.BELOW
         if estate_id in adjusted and reason != NoTierReason.DISQUALIFIED:
             tier, reason = adjusted[estate_id], ("" if adjusted[estate_id] else reason or NoTierReason.BELOW)
-        rows.append(StarRating(
-            period=period, estate_id=estate_id, firm_id=firm_id, inspection_count=n, inspection_score=insp,
-            opinion_score=opinion, satisfaction_score=satisfaction, score=score, tier=tier, no_tier_reason=reason,
-            computed_at=now,
-        ))
-    return rows
+        values[estate_id] = (firm_id, n, insp, opinion, satisfaction, score, tier, str(reason))
+    return values
+
+
+def _write_results(period: RatingPeriod, values: dict[int, tuple], now) -> None:
+    """Make the stored rows equal `values`, writing only what differs (a rerun on unchanged data writes nothing)."""
+    existing = {
+        row[0]: (row[1], row[2:])
+        for row in StarRating.objects.filter(period=period).values_list("estate_id", "pk", *VALUE_FIELDS)
+    }
+    gone = [pk for estate_id, (pk, _v) in existing.items() if estate_id not in values]
+    if gone:
+        StarRating.objects.filter(pk__in=gone).delete()
+    changed = [
+        StarRating(period=period, estate_id=estate_id, computed_at=now, **dict(zip(VALUE_FIELDS, v)))
+        for estate_id, v in values.items()
+        if estate_id not in existing or existing[estate_id][1] != v
+    ]
+    new = [r for r in changed if r.estate_id not in existing]
+    updated = [r for r in changed if r.estate_id in existing]
+    StarRating.objects.bulk_create(new, batch_size=5000)
+    StarRating.objects.bulk_create(updated, batch_size=2000, update_conflicts=True,
+                                   unique_fields=["period", "estate"], update_fields=RESULT_FIELDS)
 
 
 def run_period(*, district: District, year: int, quarter: int, today: datetime.date | None = None) -> RatingPeriod:
@@ -142,13 +161,21 @@ def run_period(*, district: District, year: int, quarter: int, today: datetime.d
         if period.status == PeriodStatus.PUBLISHED:
             return period
         now = timezone.now()
-        rows = compute_rows(period, now)
-        StarRating.objects.filter(period=period).exclude(estate_id__in=[r.estate_id for r in rows]).delete()
-        StarRating.objects.bulk_create(rows, batch_size=2000, update_conflicts=True,
-                                       unique_fields=["period", "estate"], update_fields=RESULT_FIELDS)
+        _write_results(period, compute_values(period), now)
         period.computed_at = now
         period.appeal_deadline = today + datetime.timedelta(days=period.policy.appeal_days)
         period.save(update_fields=["computed_at", "appeal_deadline"])
+    return period
+
+
+def period_run(*, actor: User, district: District, year: int, quarter: int,
+               today: datetime.date | None = None) -> RatingPeriod:
+    """run_period started by a person (the page's 计算 button): only the district's admin may."""
+    if not District.objects.editable_by(actor).filter(pk=district.pk).exists():
+        raise ValidationError(_("只有本区管理员可以计算评定结果。"))
+    period = run_period(district=district, year=year, quarter=quarter, today=today)
+    if period.status == PeriodStatus.PUBLISHED:
+        raise ValidationError(_("%(p)s 评定结果已公布，不能重新计算。") % {"p": period.label})
     return period
 
 

@@ -130,3 +130,31 @@ def disqualify(*, actor: User, estate: Estate, year: int, quarter: int, reason: 
         raise ValidationError({"evidence": _("请填写事实与证据。")})
     return Disqualification.objects.create(estate=estate, year=year, quarter=quarter, reason=reason,
                                            occurred_on=occurred_on, evidence=evidence.strip(), recorded_by=actor)
+
+
+@dataclass
+class ComponentChange:
+    """One cell of the score-entry table: an estate's opinion or satisfaction score for the quarter."""
+
+    estate: Estate
+    kind: str
+    score: object  # the raw input; parse_component checks it
+
+
+def components_set_many(*, actor: User, year: int, quarter: int, changes: list[ComponentChange]) -> int:
+    """Save several cells at once, all or nothing: every cell goes through component_set; if any
+    is refused, nothing is saved and every refusal is reported with its estate and column."""
+    labels = dict(ComponentKind.choices)
+    errors = []
+    with transaction.atomic():
+        for change in changes:
+            try:  # component_set is atomic itself: a savepoint, so a refused cell leaves the rest usable
+                component_set(actor=actor, estate=change.estate, year=year, quarter=quarter,
+                              kind=change.kind, score=change.score)
+            except ValidationError as e:
+                errors.append(_("%(e)s · %(k)s：%(m)s") % {
+                    "e": change.estate.name, "k": labels.get(change.kind, change.kind),
+                    "m": "；".join(e.messages)})
+        if errors:
+            raise ValidationError(errors)  # rolls back the cells already saved
+    return len(changes)
