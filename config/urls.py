@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("communities.urls")),
     path("", include("enterprises.urls")),
     path("", include("inspections.urls")),
+    path("", include("ratings.urls")),
     path("api/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -1,0 +1,149 @@
+"""Application pages: the firm's 申报 form, the scoped list (+ Excel), the detail with its timeline,
+evidence downloads and the review buttons (exactly allowed_actions(app, user))."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+
+from accounts.scope import scope_of
+from accounts.views import ScopedListView
+from enterprises.models import Firm
+
+from ..filters import ApplicationFilter
+from ..forms import ApplicationForm, TransitionForm
+from ..models import Application, ApplicationAttachment
+from ..services.applications import allowed_actions, application_submit, application_transition
+from ._common import form_errors, not_found
+
+# action -> (button label, Bootstrap colour)
+ACTION_LABELS = {
+    "report": (gettext_lazy("审核上报"), "primary"),
+    "accept": (gettext_lazy("受理"), "success"),
+    "reject": (gettext_lazy("不予受理"), "danger"),
+    "return": (gettext_lazy("退回"), "warning"),
+}
+
+
+def applying_firms(user):
+    """The firms the user may apply for (firm users, for their own firm)."""
+    return Firm.objects.filter(pk__in=scope_of(user).ids("firm", edit=True)).order_by("name")
+
+
+class ApplicationListView(ScopedListView):
+    model = Application
+    template_name = "ratings/application_list.html"
+    filterset_class = ApplicationFilter
+    select_related = ("estate__community__street__district", "firm")
+    sort_fields = {"year": "year", "estate": "estate__name", "street": "estate__community__street__name",
+                   "firm": "firm__name", "status": "status", "submitted_at": "submitted_at"}
+    default_sort = ("-year", "-submitted_at", "-pk")
+    export_filename = gettext_lazy("星级评定申报")
+    export_headers = tuple(gettext_lazy(h) for h in (
+        "年度", "区", "街道", "社区", "小区", "物业企业", "状态", "申报时间", "附件数", "申报说明"))
+
+    def get_base_queryset(self):
+        return super().get_base_queryset().annotate(attachment_count=Count("attachments"))
+
+    def export_row(self, a):
+        c = a.estate.community
+        return (a.year, c.street.district.name, c.street.name, c.name, a.estate.name, a.firm.name,
+                a.get_status_display(), a.submitted_at, a.attachment_count, a.statement)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["can_apply"] = bool(scope_of(self.request.user).ids("firm", edit=True))
+        return ctx
+
+
+class ApplicationSubmitView(LoginRequiredMixin, View):
+    template_name = "ratings/application_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.firms = applying_firms(request.user)
+            if not self.firms.exists():
+                raise not_found()
+        return super().dispatch(request, *args, **kwargs)
+
+    def render(self, request, form):
+        return render(request, self.template_name, {"form": form, "scope": scope_of(request.user)})
+
+    def get(self, request):
+        return self.render(request, ApplicationForm(firms=self.firms))
+
+    def post(self, request):
+        form = ApplicationForm(request.POST, request.FILES, firms=self.firms)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                apps = application_submit(actor=request.user, firm=d["firm"], estates=list(d["estates"]),
+                                          year=d["year"], statement=d["statement"], files=d["files"])
+            except ValidationError as exc:
+                form_errors(form, exc)
+            else:
+                messages.success(request, _("已提交 %(n)d 个小区的 %(y)d 年度星级评定申报，等待街道审核。") % {
+                    "n": len(apps), "y": d["year"]})
+                if len(apps) == 1:
+                    return redirect("ratings:application_detail", pk=apps[0].pk)
+                return redirect("ratings:application_list")
+        return self.render(request, form)
+
+
+def _detail_context(request, app, form=None):
+    actions = allowed_actions(app, request.user)
+    return {
+        "app": app,
+        "events": app.events.select_related("actor").order_by("at", "pk"),
+        "attachments": app.attachments.order_by("pk"),
+        "actions": [(a, *ACTION_LABELS[a]) for a in actions],
+        "form": form or TransitionForm(),
+        "scope": scope_of(request.user),
+    }
+
+
+def _visible_application(request, pk):
+    qs = Application.objects.visible_to(request.user).select_related(
+        "estate__community__street__district", "firm", "submitted_by")
+    return get_object_or_404(qs, pk=pk)
+
+
+class ApplicationDetailView(LoginRequiredMixin, View):
+    template_name = "ratings/application_detail.html"
+
+    def get(self, request, pk):
+        app = _visible_application(request, pk)
+        return render(request, self.template_name, _detail_context(request, app))
+
+    def post(self, request, pk):
+        """A review action (审核上报 / 退回 / 受理 / 不予受理) with its comment."""
+        app = _visible_application(request, pk)
+        form = TransitionForm(request.POST)
+        if form.is_valid():
+            action = form.cleaned_data["action"]
+            try:
+                app = application_transition(actor=request.user, application=app, action=action,
+                                             comment=form.cleaned_data["comment"])
+            except ValidationError as exc:
+                form_errors(form, exc)
+            else:
+                label = ACTION_LABELS.get(action, (action,))[0]
+                messages.success(request, _("已%(a)s：%(e)s %(y)d 年度申报，当前状态“%(s)s”。") % {
+                    "a": label, "e": app.estate.name, "y": app.year, "s": app.get_status_display()})
+                return redirect("ratings:application_detail", pk=app.pk)
+        return render(request, self.template_name, _detail_context(request, app, form))
+
+
+class AttachmentDownloadView(LoginRequiredMixin, View):
+    """Evidence files are served only to users who may see the application (never from /media/)."""
+
+    def get(self, request, pk):
+        visible = Application.objects.visible_to(request.user)
+        att = get_object_or_404(ApplicationAttachment.objects.filter(application__in=visible), pk=pk)
+        return FileResponse(att.file.open("rb"), as_attachment=True, filename=att.name)

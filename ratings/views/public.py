@@ -1,0 +1,92 @@
+"""Pages without login: published star ratings, the blacklist, and plaque verification; and the
+printable plaque itself (for users who may see the rating)."""
+from __future__ import annotations
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
+from django.views.generic import ListView
+
+from enterprises.models import BlacklistEntry
+
+from ..filters import PublicRatingFilter
+from ..selectors import PLAQUE_MIN_TIER, plaque_ratings, plaque_token, public_ratings, rating_for_plaque
+from ..models import PeriodStatus
+
+PUBLIC_SORTS = {"estate": "estate__name", "tier": "tier", "period": "period__year",
+                "street": "estate__community__street__name", "district": "period__district__name"}
+
+
+class PublicRatingListView(ListView):
+    """公示: published, starred results only (public_ratings()); nothing personal is shown."""
+
+    template_name = "ratings/public_list.html"
+    paginate_by = 30
+
+    def get_queryset(self):
+        qs = public_ratings().select_related("period__district")
+        self.filterset = PublicRatingFilter(self.request.GET or None, queryset=qs, request=self.request)
+        qs = self.filterset.qs if not self.filterset.is_bound or self.filterset.is_valid() else qs.none()
+        sort = self.request.GET.get("sort", "")
+        if sort.lstrip("-") in PUBLIC_SORTS:
+            field = PUBLIC_SORTS[sort.lstrip("-")]
+            qs = qs.order_by(f"-{field}" if sort.startswith("-") else field, "pk")
+        return qs
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["filter"] = self.filterset
+        ctx["current_sort"] = self.request.GET.get("sort", "")
+        ctx["public_tab"] = "ratings"
+        return ctx
+
+
+class PublicBlacklistView(ListView):
+    """失信黑名单 in force today: firm, credit code, reason, since (a firm is a public business entity)."""
+
+    template_name = "ratings/public_blacklist.html"
+    paginate_by = 30
+
+    def get_queryset(self):
+        qs = (BlacklistEntry.objects.in_force(timezone.localdate()).select_related("firm", "district")
+              .order_by("-starts_on", "firm__name", "pk"))
+        q = self.request.GET.get("q", "").strip()
+        if q:
+            qs = qs.filter(firm__name__icontains=q)
+        return qs
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "public_tab": "blacklist"}
+
+
+class PlaqueView(LoginRequiredMixin, View):
+    """The printable plaque (3★ and above, published) with a QR code of the verification URL."""
+
+    template_name = "ratings/plaque.html"
+
+    def get(self, request, pk):
+        qs = plaque_ratings().visible_to(request.user).select_related(
+            "estate__community__street__district", "period")
+        rating = get_object_or_404(qs, pk=pk)
+        verify_url = request.build_absolute_uri(
+            reverse("ratings:verify", args=[rating.pk, plaque_token(rating.pk)]))
+        return render(request, self.template_name, {"rating": rating, "estate": rating.estate,
+                                                    "district": rating.estate.community.street.district,
+                                                    "period": rating.period, "verify_url": verify_url})
+
+
+class VerifyView(View):
+    """What a QR code on a plaque opens: whether the plaque names a published rating of ours."""
+
+    template_name = "ratings/verify.html"
+
+    def get(self, request, pk, token):
+        rating = rating_for_plaque(pk, token)
+        genuine = bool(rating and rating.period.status == PeriodStatus.PUBLISHED
+                       and rating.tier >= PLAQUE_MIN_TIER)
+        return render(request, self.template_name, {
+            "rating": rating, "token_ok": rating is not None, "genuine": genuine,
+            "plaque_min_tier": PLAQUE_MIN_TIER,
+        })
