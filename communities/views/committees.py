@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Case, Count, OuterRef, Subquery, Value, When
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,6 +22,12 @@ from communities.filters.committees import CommitteeFilter
 from communities.forms.committees import CommitteeForm, MemberFormSet
 from communities.models import CommitteeMember, Estate, OwnerCommittee
 from communities.services.committees import committee_create, committee_update
+
+
+def members_in_rank_order(committee):
+    """Chair first, then vice-chairs, then members (the model orders positions alphabetically)."""
+    rank = Case(When(position="chair", then=Value(0)), When(position="vice", then=Value(1)), default=Value(2))
+    return committee.members.annotate(rank=rank).order_by("rank", "pk")
 
 
 def _chair_name():
@@ -69,7 +75,7 @@ class CommitteeDetailView(ScopedDetailView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         committee = self.object
-        ctx["members"] = list(committee.members.all())
+        ctx["members"] = list(members_in_rank_order(committee))
         ctx["history"] = history_rows(committee)
         ctx["can_edit"] = OwnerCommittee.objects.editable_by(self.request.user).filter(pk=committee.pk).exists()
         return ctx
@@ -130,12 +136,13 @@ class CommitteeUpdateView(_CommitteeFormView):
     def get(self, request, pk):
         committee = self.get_committee(request, pk)
         form = CommitteeForm(instance=committee)
-        formset = MemberFormSet(instance=committee, prefix="members")
+        formset = MemberFormSet(instance=committee, prefix="members", queryset=members_in_rank_order(committee))
         return self.render_form(request, form, formset, committee.estate, committee)
 
     def post(self, request, pk):
         committee = self.get_committee(request, pk)
         # The form works on a copy so a failed save leaves the page's object untouched.
         form = CommitteeForm(request.POST, instance=OwnerCommittee.objects.get(pk=committee.pk))
-        formset = MemberFormSet(request.POST, instance=committee, prefix="members")
+        formset = MemberFormSet(request.POST, instance=committee, prefix="members",
+                                queryset=members_in_rank_order(committee))
         return self.save(request, form, formset, committee.estate, committee)

@@ -90,6 +90,15 @@ def place_totals(*, user, estate_filter: Q) -> dict:
     return totals
 
 
+def common_targets(rows) -> dict | None:
+    """The coverage and formation targets when every listed place has the same ones."""
+    targets = {(r.coverage_target, r.formation_target) for r in rows}
+    if len(targets) != 1:
+        return None
+    coverage, formation = targets.pop()
+    return None if coverage is None else {"coverage": coverage, "formation": formation}
+
+
 def _pct(value):
     return None if value is None else round(value, 1)
 
@@ -132,6 +141,7 @@ class StreetListView(ScopedListView):
             user=self.request.user,
             estate_filter=Q(community__street__in=self.object_list.order_by().values("pk")),
         )
+        ctx["targets"] = common_targets(ctx["object_list"])
         return ctx
 
 
@@ -160,4 +170,5 @@ class CommunityListView(ScopedListView):
             user=self.request.user,
             estate_filter=Q(community__in=self.object_list.order_by().values("pk")),
         )
+        ctx["targets"] = common_targets(ctx["object_list"])
         return ctx
