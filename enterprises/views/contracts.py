@@ -34,9 +34,10 @@ class ContractListView(ScopedListView):
                    "start_date": "start_date", "end_date": "end_date", "fee": "fee_standard", "bond": "bond"}
     default_sort = ("status", "estate__community__street__name", "estate__name", "-start_date")
     export_filename = gettext_lazy("物业服务合同")
-    export_headers = tuple(gettext_lazy(h) for h in (
-        "街道", "社区", "小区", "物业企业", "开始日期", "到期日期", "收费标准（元/㎡/月）", "履约保证金（元/年）",
-        "状态", "退出日期", "交接日期", "接收方"))
+    export_headers = (gettext_lazy("街道"), gettext_lazy("社区"), gettext_lazy("小区"), gettext_lazy("物业企业"),
+                      gettext_lazy("开始日期"), gettext_lazy("到期日期"), gettext_lazy("收费标准（元/㎡/月）"),
+                      gettext_lazy("履约保证金（元/年）"), gettext_lazy("状态"), gettext_lazy("退出日期"), gettext_lazy("交接日期"),
+                      gettext_lazy("接收方"))
 
     def export_row(self, c):
         return (str(c.estate.community.street), str(c.estate.community), str(c.estate), str(c.firm),

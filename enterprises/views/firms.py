@@ -44,9 +44,10 @@ class FirmListView(ScopedListView):
                    "estates": "estate_count", "contracts": "active_contract_count"}
     default_sort = ("name",)
     export_filename = gettext_lazy("物业服务企业")
-    export_headers = tuple(gettext_lazy(h) for h in (
-        "企业名称", "统一社会信用代码", "法定代表人", "联系人", "联系电话", "地址", "备案区", "已备案", "备案日期",
-        "街道物业公司", "所属街道", "公益性企业库", "服务小区数", "履行中合同数"))
+    export_headers = (gettext_lazy("企业名称"), gettext_lazy("统一社会信用代码"), gettext_lazy("法定代表人"), gettext_lazy("联系人"),
+                      gettext_lazy("联系电话"), gettext_lazy("地址"), gettext_lazy("备案区"), gettext_lazy("已备案"),
+                      gettext_lazy("备案日期"), gettext_lazy("街道物业公司"), gettext_lazy("所属街道"), gettext_lazy("公益性企业库"),
+                      gettext_lazy("服务小区数"), gettext_lazy("履行中合同数"))
 
     def get_base_queryset(self):
         user = self.request.user
