@@ -18,6 +18,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.bulk import insert_rows
 from accounts.models import User
 from accounts.money import round_half_up
 from accounts.scope import scope_of
@@ -41,8 +42,6 @@ from ..models import (
 from .policy import ensure_default_policy, policy_for, tier_for
 
 HUNDRED = Decimal("100")
-RESULT_FIELDS = ["firm", "inspection_count", "inspection_score", "opinion_score", "satisfaction_score", "score",
-                 "tier", "no_tier_reason", "computed_at"]
 
 
 def quarter_bounds(year: int, quarter: int) -> tuple[datetime.date, datetime.date]:
@@ -132,16 +131,15 @@ def _write_results(period: RatingPeriod, values: dict[int, tuple], now) -> None:
     gone = [pk for estate_id, (pk, _v) in existing.items() if estate_id not in values]
     if gone:
         StarRating.objects.filter(pk__in=gone).delete()
-    changed = [
-        StarRating(period=period, estate_id=estate_id, computed_at=now, **dict(zip(VALUE_FIELDS, v)))
-        for estate_id, v in values.items()
-        if estate_id not in existing or existing[estate_id][1] != v
-    ]
-    new = [r for r in changed if r.estate_id not in existing]
-    updated = [r for r in changed if r.estate_id in existing]
-    StarRating.objects.bulk_create(new, batch_size=5000)
-    StarRating.objects.bulk_create(updated, batch_size=2000, update_conflicts=True,
-                                   unique_fields=["period", "estate"], update_fields=RESULT_FIELDS)
+    fields = ("period_id", "estate_id", "computed_at", *VALUE_FIELDS)
+    new, updated = [], []
+    for estate_id, v in values.items():
+        if estate_id not in existing:
+            new.append((period.pk, estate_id, now, *v))
+        elif existing[estate_id][1] != v:
+            updated.append((period.pk, estate_id, now, *v))
+    insert_rows(StarRating, fields, new)
+    insert_rows(StarRating, fields, updated, conflict=("period_id", "estate_id"), update=fields[2:])
 
 
 def run_period(*, district: District, year: int, quarter: int, today: datetime.date | None = None) -> RatingPeriod:
