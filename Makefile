@@ -8,12 +8,12 @@ STAMP := $(VENV)/.requirements-installed
 PIP_FLAGS := --quiet --disable-pip-version-check --no-input
 
 .DEFAULT_GOAL := help
-.PHONY: help run test install migrate seed check browser clean
+.PHONY: help run test install migrate seed check browser clean bench
 
 help:
 	@echo "make run    start the portal (web :8000, Celery worker and beat) with demo data"
 	@echo "make test   run the whole test suite (unit, Celery worker, browser)"
-	@echo "helpers:    make install | migrate | seed | check | browser | clean"
+	@echo "helpers:    make install | migrate | seed | check | browser | clean | bench"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,13 @@ test: $(STAMP) browser
 check: $(STAMP)
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
+
+# Benchmarks (tests/perf/README.md): city-sized data on PostgreSQL, printed figures, not timed tests.
+BENCH_DB ?= postgres://postgres@127.0.0.1:5432/portal_bench
+bench: $(STAMP)
+	-createdb -h 127.0.0.1 -U postgres portal_bench 2>/dev/null
+	cd tests/perf && DATABASE_URL=$(BENCH_DB) ../../$(PY) bench_ratings.py
+	cd tests/perf && DATABASE_URL=$(BENCH_DB) ../../$(PY) bench_payouts.py
 
 clean:
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +

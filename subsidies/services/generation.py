@@ -21,7 +21,10 @@ from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Role, User
+from accounts.bulk import insert_rows
 from accounts.money import round_half_up
+from accounts.scope import scope_of
 from communities.models import District, Estate
 from ratings.models import Application, ApplicationStatus, NoTierReason, StarRating
 from ratings.selectors import estates_with_published_rating
@@ -58,23 +61,28 @@ def _locked_batch(district: District, month: datetime.date, policy) -> PayoutBat
     return PayoutBatch.objects.select_for_update().get(district=district, month=month)
 
 
-def build_lines(batch: PayoutBatch) -> list[Payout]:
-    """Every estate of the district, with its amount or the reason it gets nothing."""
+LINE_FIELDS = ("batch_id", "kind", "estate_id", "month", "street_id", "firm_id", "area", "tier", "rate", "rating_id",
+               "amount", "reason", "adjusts_id")
+
+
+def build_lines(batch: PayoutBatch) -> list[tuple]:
+    """Every estate of the district (LINE_FIELDS tuples), with its amount or the reason it gets nothing."""
     month, policy = batch.month, batch.policy
     pilots = set(policy.pilot_estates.values_list("pk", flat=True))
     accepted = Application.objects.filter(estate=OuterRef("pk"), year=month.year, status=ApplicationStatus.ACCEPTED)
-    estates = (
+    rows = list(
         estates_with_published_rating(month, Estate.objects.filter(community__street__district_id=batch.district_id))
         .annotate(participates=Exists(accepted))
         .values_list("pk", "community__street_id", "firm_id", "total_area", "participates", "rating_id")
         .order_by("pk")
     )
-    rows = list(estates)
-    ratings = {r.pk: r for r in StarRating.objects.filter(pk__in=[r[5] for r in rows if r[5]])
-               .only("pk", "tier", "no_tier_reason", "firm_id")}
+    used_ids = [r[5] for r in rows if r[5]]
+    ratings = {pk: (tier, reason) for pk, tier, reason in
+               StarRating.objects.filter(pk__in=used_ids).values_list("pk", "tier", "no_tier_reason")}
+    zero = Decimal("0.00")
     lines = []
     for estate_id, street_id, firm_id, area, participates, rating_id in rows:
-        tier, rate, amount, reason, rating = 0, Decimal("0"), Decimal("0.00"), "", None
+        tier, rate, amount, reason, used = 0, Decimal("0"), zero, "", None
         if not in_window(policy, month, pilot=estate_id in pilots):
             reason = REASON_OUTSIDE
         elif not participates:
@@ -82,16 +90,15 @@ def build_lines(batch: PayoutBatch) -> list[Payout]:
         elif rating_id is None:
             reason = REASON_NO_RATING
         else:
-            rating = ratings[rating_id]
-            tier = rating.tier
+            used = rating_id
+            tier, no_tier_reason = ratings[rating_id]
             if tier == 0:
-                reason = REASON_DISQUALIFIED if rating.no_tier_reason == NoTierReason.DISQUALIFIED else REASON_NO_STAR
+                reason = REASON_DISQUALIFIED if no_tier_reason == NoTierReason.DISQUALIFIED else REASON_NO_STAR
             else:
                 rate = policy.rate_for(tier)
                 amount = round_half_up(area * rate)
-        lines.append(Payout(batch=batch, kind=PayoutKind.REGULAR, estate_id=estate_id, month=month,
-                            street_id=street_id, firm_id=firm_id, area=area, tier=tier, rate=rate,
-                            rating=rating, amount=amount, reason=reason))
+        lines.append((batch.pk, PayoutKind.REGULAR.value, estate_id, month, street_id, firm_id, area, tier, rate,
+                      used, amount, reason, None))
     return lines
 
 
@@ -116,7 +123,7 @@ def generate_batch(*, district: District, month: datetime.date, recompute: bool 
         if batch.line_count and not recompute:
             return batch  # already complete (it was written in one transaction)
         batch.lines.filter(kind=PayoutKind.REGULAR).delete()
-        Payout.objects.bulk_create(build_lines(batch), batch_size=5000)
+        insert_rows(Payout, LINE_FIELDS, build_lines(batch))
         _include_pending_adjustments(batch)
         _update_totals(batch)
         batch.policy = policy
@@ -163,3 +170,35 @@ def generate_all(*, month: datetime.date, district_ids: list[int] | None = None)
 
 def previous_month(today: datetime.date) -> datetime.date:
     return (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+
+
+# The browser's "生成" / "重新生成" button (district admins and staff). The monthly job calls
+# generate_all/generate_batch directly; this adds who may press it and a message for each "no".
+GENERATE_ROLES = {Role.DISTRICT_ADMIN, Role.DISTRICT_STAFF}
+
+
+def may_generate(user: User, district_id: int) -> bool:
+    scope = scope_of(user)
+    return scope.city_admin or any(scope.holds(r, district_id) for r in GENERATE_ROLES)
+
+
+def batch_generate(*, actor: User, district: District, month: datetime.date,
+                   recompute: bool = False) -> tuple[PayoutBatch, str]:
+    """Generate (or, while still only generated, recompute) a district's batch on a clerk's request.
+
+    Returns (batch, outcome) with outcome "created", "recomputed" or "existing" (the batch was
+    already there and nothing changed). Raises ValidationError with a message a clerk understands.
+    """
+    if not may_generate(actor, district.pk):
+        raise ValidationError(_("只有本区管理员或工作人员可以生成补贴批次。"))
+    existing = PayoutBatch.objects.filter(district=district, month=month).first()
+    if existing is not None and recompute and existing.status != BatchStatus.GENERATED:
+        raise ValidationError(_("%(m)s 的批次已%(s)s，金额已固定，不能重新生成；如需更正请登记调整。") % {
+            "m": f"{month:%Y-%m}", "s": existing.get_status_display()})
+    batch = generate_batch(district=district, month=month, recompute=recompute)
+    if batch is None:
+        raise ValidationError(_("%(m)s 不在%(d)s的补贴期内，未生成批次。") % {"m": f"{month:%Y-%m}",
+                                                                           "d": district.name})
+    if existing is None:
+        return batch, "created"
+    return batch, "recomputed" if recompute else "existing"
