@@ -13,10 +13,16 @@ district_admin_gc (管城回族区), street_staff (山城街道), street_staff2
 (firm 乙), and the anonymous visitor (the plain `client`).
 """
 import datetime
+import os
+import subprocess
+import sys
+import uuid
 from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings
+from django.db import connection
 
 from accounts.models import Role
 from communities.models import ManagementMode
@@ -102,3 +108,39 @@ def login(client, world):
         return client
 
     return _login
+
+
+@pytest.fixture
+def worker_queue(tmp_path):
+    """A real `celery worker` process on a queue of its own, sharing the test database.
+
+    Runs only where CELERY_BROKER_URL is a Redis URL and CELERY_RESULT_BACKEND is
+    set (CI: `.ci/run`); the embedded filesystem broker of `make run` is skipped.
+    Tests that need the worker to see their rows use a transactional database.
+    """
+    if not str(settings.CELERY_BROKER_URL).startswith("redis://"):
+        pytest.skip("needs CELERY_BROKER_URL=redis://… (a real broker); the embedded filesystem broker is in use")
+    if not settings.CELERY_RESULT_BACKEND:
+        pytest.skip("needs CELERY_RESULT_BACKEND to read the task's result")
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    env = dict(os.environ)
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("postgresql"):
+        env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    log = tmp_path / "worker.log"
+    with open(log, "w") as out:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "-l", "info",
+             "-Q", queue, "-n", f"{queue}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            cwd=settings.BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    try:
+        yield queue
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait(timeout=10)
+        print(log.read_text(errors="replace")[-3000:])
