@@ -1,0 +1,184 @@
+"""Reads of the subsidies pages: scoped lines, totals aggregated in SQL, the payout list's sections.
+
+Every read starts at `visible_to(user)`: a street sees its district's batches but only its own
+street's lines and totals; a firm sees only its own lines. District (and city) users see the whole
+batch, and only they see the batch-level figures (total, year to date, budget).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from accounts.scope import scope_of
+from communities.models import Street
+from enterprises.models import Firm
+
+from .models import PassOn, Payout, PayoutBatch, PayoutKind, SubsidyPolicy
+from .services.approvals import pass_on_due
+
+ZERO = Decimal("0.00")
+MONEY_OUT = DecimalField(max_digits=14, decimal_places=2)
+
+
+def sees_whole_batch(user, batch: PayoutBatch) -> bool:
+    """District and city users see every line of the batch and its batch-level figures."""
+    scope = scope_of(user)
+    return scope.city or batch.district_id in scope.ids("district")
+
+
+def visible_lines(user, batch: PayoutBatch):
+    """The batch's lines the user may see (all of them for the district, a street's own, a firm's own)."""
+    return Payout.objects.visible_to(user).filter(batch=batch)
+
+
+def batches_for(user):
+    """Batches the user may see, each annotated with the total and line count *the user may see*.
+
+    For a district user these equal the stored batch total and count; for a street or a firm they
+    are the sums of its own lines (one subquery each, no N+1).
+    """
+    mine = Payout.objects.visible_to(user).filter(batch=OuterRef("pk")).order_by().values("batch")
+    return (PayoutBatch.objects.visible_to(user).select_related("district")
+            .annotate(shown_total=Coalesce(Subquery(mine.annotate(s=Sum("amount")).values("s")[:1]),
+                                           Value(ZERO), output_field=MONEY_OUT),
+                      shown_count=Coalesce(Subquery(mine.annotate(c=Count("pk")).values("c")[:1]),
+                                           Value(0), output_field=IntegerField())))
+
+
+def line_totals(user, batch: PayoutBatch) -> dict:
+    """Total, number of lines, paying lines and zero lines of what the user sees (one query)."""
+    agg = visible_lines(user, batch).aggregate(
+        total=Coalesce(Sum("amount"), Value(ZERO), output_field=MONEY_OUT), lines=Count("pk"),
+        paying=Count("pk", filter=Q(amount__gt=0)), zero=Count("pk", filter=Q(amount=0)),
+        adjustments=Count("pk", filter=Q(kind=PayoutKind.ADJUSTMENT)))
+    return agg
+
+
+def totals_by_street(user, batch: PayoutBatch) -> list[dict]:
+    """[{street_id, street__name, total, lines, paying}] of the visible lines, summed in SQL."""
+    return list(visible_lines(user, batch).order_by().values("street_id", "street__name")
+                .annotate(total=Sum("amount"), lines=Count("pk"), paying=Count("pk", filter=Q(amount__gt=0)))
+                .order_by("street__name", "street_id"))
+
+
+def totals_by_firm(user, batch: PayoutBatch) -> list[dict]:
+    """[{firm_id, firm__name, total, lines}] of the visible lines with a firm, summed in SQL."""
+    return list(visible_lines(user, batch).filter(firm__isnull=False).order_by().values("firm_id", "firm__name")
+                .annotate(total=Sum("amount"), lines=Count("pk"))
+                .order_by("firm__name", "firm_id"))
+
+
+@dataclass
+class PassOnRow:
+    street_id: int
+    street_name: str
+    firm_id: int
+    firm_name: str
+    amount: Decimal
+    record: PassOn | None = None
+
+
+def pass_on_rows(user, batch: PayoutBatch) -> list[PassOnRow]:
+    """What each street must pass on to each firm, with the recorded payment if any.
+
+    The amounts are the whole (street, firm) sums the service will record; a user is shown the pairs
+    of which they may see at least one line (a street its own firms, a firm itself).
+    """
+    seen = set(visible_lines(user, batch).filter(firm__isnull=False).order_by()
+               .values_list("street_id", "firm_id").distinct())
+    due = [d for d in pass_on_due(batch) if (d["street_id"], d["firm_id"]) in seen]
+    if not due:
+        return []
+    streets = Street.objects.in_bulk({d["street_id"] for d in due})
+    firms = Firm.objects.in_bulk({d["firm_id"] for d in due})
+    records = {(p.street_id, p.firm_id): p for p in PassOn.objects.filter(batch=batch).select_related("recorded_by")}
+    return [PassOnRow(d["street_id"], streets[d["street_id"]].name, d["firm_id"], firms[d["firm_id"]].name,
+                      d["amount"], records.get((d["street_id"], d["firm_id"]))) for d in due]
+
+
+def budget_figures(batch: PayoutBatch) -> dict:
+    """This year's earlier batches, this batch, their sum, the yearly budget and what is left."""
+    budget = batch.policy.yearly_budget
+    with_this = batch.year_to_date + batch.total
+    return {
+        "earlier": batch.year_to_date, "this": batch.total, "with_this": with_this, "budget": budget,
+        "left": budget - with_this if budget else None,
+        "percent": min(int(with_this * 100 / budget), 100) if budget else None,
+    }
+
+
+# --- the payout list (Excel): sections per street with Decimal subtotals -----------------------------------
+
+@dataclass
+class Section:
+    street_id: int
+    street_name: str
+    lines: list = field(default_factory=list)
+    subtotal: Decimal = ZERO
+
+
+@dataclass
+class PayoutList:
+    batch: PayoutBatch
+    sections: list[Section]
+    grand_total: Decimal
+
+
+def payout_list(user, batch: PayoutBatch) -> PayoutList:
+    """The visible lines grouped per street (street name, then community, estate), with subtotals and the
+    grand total added up here in Decimal: the file carries these values, to the fen, not formulas."""
+    lines = (visible_lines(user, batch)
+             .select_related("street", "estate__community", "firm", "adjusts__batch")
+             .order_by("street__name", "street_id", "estate__community__name", "estate__name", "kind", "pk"))
+    sections: list[Section] = []
+    for line in lines:
+        if not sections or sections[-1].street_id != line.street_id:
+            sections.append(Section(line.street_id, line.street.name))
+        sections[-1].lines.append(line)
+        sections[-1].subtotal += line.amount
+    grand = sum((s.subtotal for s in sections), ZERO)
+    return PayoutList(batch=batch, sections=sections, grand_total=grand)
+
+
+# --- a firm's (or a street's) own subsidies across months ---------------------------------------------------
+
+def my_lines(user):
+    """Every line the user may see, newest batch first."""
+    return (Payout.objects.visible_to(user)
+            .select_related("batch__district", "estate__community", "street", "firm", "adjusts__batch")
+            .order_by("-batch__month", "street__name", "estate__name", "kind", "pk"))
+
+
+def my_totals_by_month(user) -> list[dict]:
+    """Per batch (the month it is paid in): status, lines, the user's total (SQL)."""
+    return list(Payout.objects.visible_to(user).order_by()
+                .values("batch_id", "batch__month", "batch__status", "batch__district__name")
+                .annotate(total=Sum("amount"), lines=Count("pk"), paying=Count("pk", filter=Q(amount__gt=0)))
+                .order_by("-batch__month", "batch__district__name"))
+
+
+def my_totals_by_estate(user) -> list[dict]:
+    """Per estate: months with a line, the user's total across months (SQL)."""
+    return list(Payout.objects.visible_to(user).order_by()
+                .values("estate_id", "estate__name", "estate__community__name", "street__name")
+                .annotate(total=Sum("amount"), months=Count("batch", distinct=True))
+                .order_by("street__name", "estate__name", "estate_id"))
+
+
+def my_pass_ons(user) -> dict:
+    """{batch_id: [PassOn]} the user may see (the firm's receipts, a street's payments)."""
+    out: dict[int, list[PassOn]] = {}
+    for p in PassOn.objects.visible_to(user).select_related("firm", "street").order_by("paid_on", "pk"):
+        out.setdefault(p.batch_id, []).append(p)
+    return out
+
+
+def current_policies(districts) -> dict:
+    """{district_id: the latest SubsidyPolicy} for a few districts (one query)."""
+    out = {}
+    for p in SubsidyPolicy.objects.filter(district__in=districts).order_by("district_id", "-effective_from"):
+        out.setdefault(p.district_id, p)
+    return out
