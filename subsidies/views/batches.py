@@ -1,0 +1,215 @@
+"""Payout batch pages: list, "生成", detail with the approval chain's actions and the streets' pass-on."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+
+from accounts.models import Role
+from accounts.scope import scope_of
+from accounts.views import ScopedListView
+
+from ..filters import BatchFilter
+from ..forms import GenerateForm, PassOnForm, TransitionForm, form_errors
+from ..models import BatchStatus, PayoutBatch
+from ..selectors import (
+    batches_for,
+    budget_figures,
+    line_totals,
+    pass_on_rows,
+    sees_whole_batch,
+    totals_by_firm,
+    totals_by_street,
+)
+from ..services.approvals import allowed_actions, batch_transition, pass_on_record
+from ..services.generation import batch_generate, may_generate
+from ._common import can_adjust, generate_districts, not_found, visible_batch
+
+ACTIONS = {
+    "check": (gettext_lazy("审核通过"), "primary", "bi-clipboard-check"),
+    "approve": (gettext_lazy("批准"), "success", "bi-check2-circle"),
+    "disburse": (gettext_lazy("登记拨付到街道"), "primary", "bi-bank"),
+    "reject_check": (gettext_lazy("退回重新核算"), "outline-danger", "bi-arrow-counterclockwise"),
+    "reject_approval": (gettext_lazy("撤回批准"), "outline-danger", "bi-arrow-counterclockwise"),
+}
+
+
+class BatchListView(ScopedListView):
+    model = PayoutBatch
+    template_name = "subsidies/batch_list.html"
+    filterset_class = BatchFilter
+    sort_fields = {"month": "month", "district": "district__name", "total": "shown_total", "status": "status",
+                   "lines": "shown_count"}
+    default_sort = ("-month", "district__name", "pk")
+
+    def get_base_queryset(self):
+        return batches_for(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        districts = generate_districts(self.request.user)
+        ctx["generate_form"] = GenerateForm(districts=districts) if districts.exists() else None
+        scope = ctx["scope"]
+        for batch in ctx["object_list"]:
+            batch.whole = scope.city or batch.district_id in scope.ids("district")
+        ctx["partial_view"] = not all(b.whole for b in ctx["object_list"])
+        ctx["total"] = ctx["paginator"].count if ctx.get("paginator") else len(ctx["object_list"])
+        return ctx
+
+
+class BatchGenerateView(LoginRequiredMixin, View):
+    """生成 / 重新生成 a district's batch for a month that has ended (district admins and staff)."""
+
+    template_name = "subsidies/batch_generate.html"
+
+    def districts(self, request):
+        districts = generate_districts(request.user)
+        if not districts.exists():
+            raise not_found()
+        return districts
+
+    def get(self, request):
+        initial = {k: request.GET[k] for k in ("district", "month") if request.GET.get(k)}
+        form = GenerateForm(districts=self.districts(request), initial=initial)
+        return render(request, self.template_name, {"form": form})
+
+    def post(self, request):
+        form = GenerateForm(request.POST, districts=self.districts(request))
+        if form.is_valid():
+            district, month = form.cleaned_data["district"], form.cleaned_data["month"]
+            try:
+                batch, outcome = batch_generate(actor=request.user, district=district, month=month,
+                                                recompute=form.cleaned_data["recompute"])
+            except ValidationError as exc:
+                form_errors(form, exc)
+            else:
+                text = {
+                    "created": _("已生成%(b)s批次：%(n)s 条明细，合计 %(t)s 元。"),
+                    "recomputed": _("已重新生成%(b)s批次：%(n)s 条明细，合计 %(t)s 元。"),
+                    "existing": _("%(b)s批次已存在（%(n)s 条明细，合计 %(t)s 元），未重复生成；"
+                                  "如基础数据有变，请勾选“重新生成”。"),
+                }[outcome] % {"b": batch, "n": batch.line_count, "t": f"{batch.total:,.2f}"}
+                (messages.info if outcome == "existing" else messages.success)(request, text)
+                if batch.over_budget:
+                    messages.warning(request, _("本批次加上本年此前批次超出年度预算，批准时须写明理由。"))
+                return redirect("subsidies:batch_detail", pk=batch.pk)
+        return render(request, self.template_name, {"form": form})
+
+
+def _action_forms(batch, user, bound=None):
+    forms = []
+    for action in allowed_actions(batch, user):
+        form = bound if bound is not None and bound.action == action else TransitionForm(
+            action=action, over_budget=batch.over_budget)
+        label, css, icon = ACTIONS[action]
+        forms.append({"action": action, "form": form, "label": label, "css": css, "icon": icon})
+    return forms
+
+
+def detail_context(request, batch: PayoutBatch, *, bound_action=None, bound_pass_on=None) -> dict:
+    user = request.user
+    scope = scope_of(user)
+    whole = sees_whole_batch(user, batch)
+    rows = pass_on_rows(user, batch)
+    for row in rows:
+        row.may_record = (batch.status == BatchStatus.DISBURSED and row.record is None
+                          and (scope.city_admin or scope.holds(Role.STREET_STAFF, row.street_id)))
+        if row.may_record:
+            key = (row.street_id, row.firm_id)
+            bound = bound_pass_on if bound_pass_on is not None and bound_pass_on[0] == key else None
+            row.form = bound[1] if bound else PassOnForm(
+                initial={"street_id": row.street_id, "firm_id": row.firm_id},
+                auto_id=f"id_po_{row.street_id}_{row.firm_id}_%s")
+    if whole:
+        total_label = _("批次合计（元）")
+    elif scope.ids("street"):
+        total_label = _("本街道合计（元）")
+    elif scope.ids("firm"):
+        total_label = _("本企业合计（元）")
+    else:
+        total_label = _("本社区合计（元）")
+    return {
+        "batch": batch,
+        "scope": scope,
+        "whole": whole,
+        "total_label": total_label,
+        "totals": line_totals(user, batch),
+        "budget": budget_figures(batch) if whole else None,
+        "by_street": totals_by_street(user, batch),
+        "by_firm": totals_by_firm(user, batch),
+        "events": batch.events.select_related("actor").order_by("at", "pk"),
+        "pass_ons": rows,
+        "actions": _action_forms(batch, user, bound_action),
+        "may_recompute": batch.status == BatchStatus.GENERATED and may_generate(user, batch.district_id),
+        "can_adjust": can_adjust(user, batch),
+    }
+
+
+class BatchDetailView(LoginRequiredMixin, View):
+    template_name = "subsidies/batch_detail.html"
+
+    def get(self, request, pk):
+        batch = visible_batch(request, pk)
+        return render(request, self.template_name, detail_context(request, batch))
+
+
+class BatchTransitionView(LoginRequiredMixin, View):
+    """POST one action of the chain (check, approve, disburse, reject_check, reject_approval)."""
+
+    def post(self, request, pk):
+        batch = visible_batch(request, pk)
+        action = request.POST.get("action", "")
+        form = TransitionForm(request.POST, action=action, over_budget=batch.over_budget)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                batch = batch_transition(actor=request.user, batch=batch, action=action,
+                                         comment=data.get("comment", ""),
+                                         override_reason=data.get("override_reason", ""),
+                                         disbursed_on=data.get("disbursed_on"), voucher=data.get("voucher", ""))
+            except ValidationError as exc:
+                form_errors(form, exc)
+                messages.error(request, "；".join(exc.messages))
+            else:
+                label = ACTIONS[action][0]
+                messages.success(request, _("%(a)s：%(b)s批次现为“%(s)s”。") % {
+                    "a": label, "b": batch, "s": batch.get_status_display()})
+                return redirect("subsidies:batch_detail", pk=batch.pk)
+        batch.refresh_from_db()
+        return render(request, BatchDetailView.template_name, detail_context(request, batch, bound_action=form))
+
+
+class PassOnRecordView(LoginRequiredMixin, View):
+    """A street office records that it passed the batch's money on to one firm (date and voucher)."""
+
+    def post(self, request, pk):
+        batch = visible_batch(request, pk)
+        form = PassOnForm(request.POST)
+        key = None
+        if form.is_valid():
+            data = form.cleaned_data
+            key = (data["street_id"], data["firm_id"])
+            try:
+                record = pass_on_record(actor=request.user, batch=batch, street_id=data["street_id"],
+                                        firm_id=data["firm_id"], paid_on=data["paid_on"], voucher=data["voucher"])
+            except ValidationError as exc:
+                form_errors(form, exc)
+                messages.error(request, "；".join(exc.messages))
+            else:
+                messages.success(request, _("已登记拨付%(f)s %(a)s 元（凭证号 %(v)s）。") % {
+                    "f": record.firm.name, "a": f"{record.amount:,.2f}", "v": record.voucher})
+                return redirect("subsidies:batch_detail", pk=batch.pk)
+        else:
+            messages.error(request, _("请填写拨付日期和凭证号。"))
+            try:
+                key = (int(request.POST.get("street_id")), int(request.POST.get("firm_id")))
+            except (TypeError, ValueError):
+                key = None
+        if key is not None:
+            form.auto_id = f"id_po_{key[0]}_{key[1]}_%s"
+        return render(request, BatchDetailView.template_name,
+                      detail_context(request, batch, bound_pass_on=(key, form) if key else None))
