@@ -73,18 +73,8 @@ def test_seed_demo_is_deterministic_after_a_wipe(seeded):
     first = _estate_snapshot()
     codes = sorted(Firm.objects.values_list("credit_code", flat=True))
     members = sorted(CommitteeMember.objects.values_list("name", flat=True))
-    # Remove everything the command made, then seed again: same data.
-    RoleAssignment.objects.all().delete()
-    User.objects.all().delete()
-    CommitteeMember.objects.all().delete()
-    OwnerCommittee.objects.all().delete()
-    ServiceContract.objects.all().delete()
-    Estate.objects.all().delete()
-    Firm.objects.all().delete()
-    Community.objects.all().delete()
-    Street.objects.all().delete()
-    DistrictPolicy.objects.all().delete()
-    District.objects.all().delete()
+    # Remove everything the command made (every table), then seed again: same data.
+    call_command("flush", interactive=False, verbosity=0)
     call_command("seed_demo", verbosity=0)
     assert _estate_snapshot() == first
     assert sorted(Firm.objects.values_list("credit_code", flat=True)) == codes
@@ -201,3 +191,17 @@ def test_no_seeded_person_shares_a_name_with_anyone_in_the_seed_documents(seeded
     people.discard("")
     assert people
     assert sorted(name for name in people if name in text) == []
+
+
+def test_seed_demo_has_a_whole_supervision_cycle(seeded):
+    from inspections.models import Inspection, InspectionStatus, RectificationOrder
+    from ratings.models import PeriodStatus, RatingPeriod
+    from subsidies.models import BatchStatus, PayoutBatch
+
+    assert Inspection.objects.filter(status=InspectionStatus.SUBMITTED).count() == 40
+    assert sorted(RectificationOrder.objects.values_list("status", flat=True)) == ["answered", "issued"]
+    period = RatingPeriod.objects.get(year=2026, quarter=3)
+    assert period.status == PeriodStatus.PUBLISHED and period.ratings.filter(tier__gte=3).exists()
+    batch = PayoutBatch.objects.get(month="2026-10-01")
+    assert batch.status == BatchStatus.GENERATED and batch.total > 0
+    assert batch.line_count == 51  # every estate of 山亭区: 41 in 山城街道 + 10 in the second street

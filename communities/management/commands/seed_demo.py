@@ -26,6 +26,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+
+from ._supervision_demo import seed_supervision
 from faker import Faker
 
 from accounts.models import Role, RoleAssignment, User
@@ -479,6 +481,8 @@ class Seeder:
             estates = self.seed_generated(GUANCHENG, street_name, rows)
             self.seed_committees(estates, filed=2, pending=1, standin=0)
         self.seed_users()
+        seed_supervision(shanting=self.districts[SHANTING], guancheng=self.districts[GUANCHENG],
+                         managed=managed, say=lambda label, n: self.created.update({label: n}))
 
 
 class Command(BaseCommand):
