@@ -44,7 +44,8 @@ def weight(value):
 def qr_svg(data, scale=4):
     """The QR code of `data` as inline SVG, drawn on the server (no CDN, works offline)."""
     qr = segno.make(data, error="m")
-    return mark_safe(qr.svg_inline(scale=int(scale), dark="#000", light="#fff", border=2,
+    # omitsize: a viewBox instead of a fixed width/height, so CSS can size the code for print.
+    return mark_safe(qr.svg_inline(scale=int(scale), dark="#000", light="#fff", border=2, omitsize=True,
                                    title=_("扫码验证标牌真伪")))
 
 

@@ -88,7 +88,10 @@ class PeriodListView(ScopedListView):
             p.counts = counts.get(p.pk, {"n": 0, "starred": 0})
         if District.objects.editable_by(self.request.user).exists():
             year, quarter = previous_quarter(timezone.localdate())
-            ctx["run_form"] = RunPeriodForm(user=self.request.user, initial={"year": year, "quarter": quarter})
+            form = RunPeriodForm(user=self.request.user, initial={"year": year, "quarter": quarter})
+            for field in form.fields.values():  # compact, like the filter bar below it
+                field.widget.attrs["class"] += " form-select-sm"
+            ctx["run_form"] = form
         return ctx
 
 
