@@ -106,6 +106,7 @@ def budget_figures(batch: PayoutBatch) -> dict:
     return {
         "earlier": batch.year_to_date, "this": batch.total, "with_this": with_this, "budget": budget,
         "left": budget - with_this if budget else None,
+        "over": with_this - budget if budget and with_this > budget else None,
         "percent": min(int(with_this * 100 / budget), 100) if budget else None,
     }
 

@@ -88,9 +88,9 @@ class BatchGenerateView(LoginRequiredMixin, View):
                 form_errors(form, exc)
             else:
                 text = {
-                    "created": _("已生成%(b)s批次：%(n)s 条明细，合计 %(t)s 元。"),
-                    "recomputed": _("已重新生成%(b)s批次：%(n)s 条明细，合计 %(t)s 元。"),
-                    "existing": _("%(b)s批次已存在（%(n)s 条明细，合计 %(t)s 元），未重复生成；"
+                    "created": _("已生成%(b)s 批次：%(n)s 条明细，合计 %(t)s 元。"),
+                    "recomputed": _("已重新生成%(b)s 批次：%(n)s 条明细，合计 %(t)s 元。"),
+                    "existing": _("%(b)s 批次已存在（%(n)s 条明细，合计 %(t)s 元），未重复生成；"
                                   "如基础数据有变，请勾选“重新生成”。"),
                 }[outcome] % {"b": batch, "n": batch.line_count, "t": f"{batch.total:,.2f}"}
                 (messages.info if outcome == "existing" else messages.success)(request, text)
@@ -164,6 +164,7 @@ class BatchTransitionView(LoginRequiredMixin, View):
         batch = visible_batch(request, pk)
         action = request.POST.get("action", "")
         form = TransitionForm(request.POST, action=action, over_budget=batch.over_budget)
+        error = None
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -173,14 +174,19 @@ class BatchTransitionView(LoginRequiredMixin, View):
                                          disbursed_on=data.get("disbursed_on"), voucher=data.get("voucher", ""))
             except ValidationError as exc:
                 form_errors(form, exc)
-                messages.error(request, "；".join(exc.messages))
+                error = exc
             else:
                 label = ACTIONS[action][0]
-                messages.success(request, _("%(a)s：%(b)s批次现为“%(s)s”。") % {
+                messages.success(request, _("%(a)s：%(b)s 批次现为“%(s)s”。") % {
                     "a": label, "b": batch, "s": batch.get_status_display()})
                 return redirect("subsidies:batch_detail", pk=batch.pk)
         batch.refresh_from_db()
-        return render(request, BatchDetailView.template_name, detail_context(request, batch, bound_action=form))
+        ctx = detail_context(request, batch, bound_action=form)
+        problems = error.messages if error is not None else [e for errs in form.errors.values() for e in errs]
+        if problems and not any(a["form"] is form for a in ctx["actions"]):
+            # The action's form is not on the page (out of order, not one's role): say it above.
+            messages.error(request, "；".join(problems))
+        return render(request, BatchDetailView.template_name, ctx)
 
 
 class PassOnRecordView(LoginRequiredMixin, View):
@@ -198,18 +204,20 @@ class PassOnRecordView(LoginRequiredMixin, View):
                                         firm_id=data["firm_id"], paid_on=data["paid_on"], voucher=data["voucher"])
             except ValidationError as exc:
                 form_errors(form, exc)
-                messages.error(request, "；".join(exc.messages))
             else:
                 messages.success(request, _("已登记拨付%(f)s %(a)s 元（凭证号 %(v)s）。") % {
                     "f": record.firm.name, "a": f"{record.amount:,.2f}", "v": record.voucher})
                 return redirect("subsidies:batch_detail", pk=batch.pk)
         else:
-            messages.error(request, _("请填写拨付日期和凭证号。"))
             try:
                 key = (int(request.POST.get("street_id")), int(request.POST.get("firm_id")))
             except (TypeError, ValueError):
                 key = None
         if key is not None:
             form.auto_id = f"id_po_{key[0]}_{key[1]}_%s"
-        return render(request, BatchDetailView.template_name,
-                      detail_context(request, batch, bound_pass_on=(key, form) if key else None))
+        ctx = detail_context(request, batch, bound_pass_on=(key, form) if key else None)
+        if not any(getattr(row, "form", None) is form for row in ctx["pass_ons"]):
+            # The firm's form is not on the page (another street, already recorded, not yet disbursed).
+            errors = [e for errs in form.errors.values() for e in errs] or [_("请填写拨付日期和凭证号。")]
+            messages.error(request, "；".join(errors))
+        return render(request, BatchDetailView.template_name, ctx)

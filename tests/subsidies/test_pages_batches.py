@@ -75,7 +75,7 @@ def test_generate_creates_once_then_says_it_exists_then_recomputes(ready, login)
     # 12,345.67 × 0.30 = 3,703.701 -> 3,703.70; the other two estates have zero lines.
     assert (batch.month, batch.line_count, batch.total) == (MARCH, 3, Decimal("3703.70"))
     page = client.get(response.url)
-    assert "已生成山亭区 2025-03批次：3 条明细，合计 3,703.70 元。" in messages_of(page)
+    assert "已生成山亭区 2025-03 批次：3 条明细，合计 3,703.70 元。" in messages_of(page)
 
     again = client.post(reverse("subsidies:batch_generate"), {"district": ready.shanting.pk, "month": "2025-03"},
                         follow=True)
@@ -158,7 +158,9 @@ def test_full_chain_through_the_pages(pw, login):
     assert w.batch.status == B.APPROVED
     # Disburse without a voucher: the service's message, nothing changes.
     response = transition(login("district_admin"), w, "disburse", disbursed_on="2025-04-10", voucher="")
-    assert "请填写拨付日期和凭证号。" in messages_of(response)
+    # On the disburse form itself (not repeated above the page).
+    assert response.context["actions"][0]["form"].non_field_errors() == ["请填写拨付日期和凭证号。"]
+    assert "请填写拨付日期和凭证号。" not in messages_of(response)
     response = transition(login("district_staff"), w, "disburse", disbursed_on="2025-04-10", voucher="ST-0410")
     assert response.status_code == 302
     w.batch.refresh_from_db()

@@ -88,4 +88,5 @@ def test_budget_figures(sub_world):
     build_batches(w)
     assert selectors.budget_figures(w.batch) == {
         "earlier": Decimal("0.00"), "this": Decimal("7925.93"), "with_this": Decimal("7925.93"),
-        "budget": Decimal("5000.00"), "left": Decimal("-2925.93"), "percent": 100}
+        "budget": Decimal("5000.00"), "left": Decimal("-2925.93"), "over": Decimal("2925.93"),
+        "percent": 100}
