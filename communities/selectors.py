@@ -47,7 +47,10 @@ class StreetRow:
 
     @property
     def formation_rate(self):
-        return rate(self.filed_committees, self.estates)
+        # DOMAIN.md §2: estates with a filed owners' committee or a stand-in management
+        # committee (the latter also shown on its own), over all estates; the same
+        # definition as the street and community lists (communities/views/places.py).
+        return rate(self.filed_committees + self.standin_committees, self.estates)
 
     @property
     def standin_rate(self):
