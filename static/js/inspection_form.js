@@ -136,7 +136,7 @@
     var body = new FormData();
     fields().forEach(function (el) { body.append(el.name, el.value); });
     body.append("csrfmiddlewaretoken", csrf);
-    fetch(form.action, {
+    fetch(form.getAttribute("action"), {
       method: "POST", body: body, credentials: "same-origin", keepalive: !!opts.keepalive,
       headers: {"X-Autosave": "1", "X-CSRFToken": csrf, "Accept": "application/json"}
     }).then(function (resp) {
