@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from communities.filters.places import BootstrapFilterSet, visible_districts, visible_streets
@@ -101,7 +102,7 @@ class DisqualificationFilter(BootstrapFilterSet):
 def published_period_choices():
     labels = (RatingPeriod.objects.filter(status=PeriodStatus.PUBLISHED).order_by("-year", "-quarter")
               .values_list("year", "quarter").distinct())
-    return [(f"{y}Q{q}", f"{y} 年第 {q} 季度") for y, q in labels]
+    return [(f"{y}Q{q}", gettext("%(y)d 年第 %(q)d 季度") % {"y": y, "q": q}) for y, q in labels]
 
 
 class PublicRatingFilter(BootstrapFilterSet):

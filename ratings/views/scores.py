@@ -2,7 +2,6 @@
 template, and disqualification records."""
 from __future__ import annotations
 
-from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
