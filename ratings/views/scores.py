@@ -2,7 +2,6 @@
 template, and disqualification records."""
 from __future__ import annotations
 
-
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
