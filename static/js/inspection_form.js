@@ -145,8 +145,11 @@
       if (r.data.ok) {
         serverUpdated = r.data.updated_ms;
         clearErrors();
-        if (!dirty) dropBackup();
-        setStatus(d.msgSaved + " " + r.data.saved_at, "text-success");
+        // "已保存" only when nothing typed since this save started is still waiting.
+        if (!dirty && !again) {
+          dropBackup();
+          setStatus(d.msgSaved + " " + r.data.saved_at, "text-success");
+        }
       } else {
         showErrors(r.data.errors || {});
         setStatus(d.msgInvalid, "text-danger");
@@ -173,6 +176,7 @@
     if (e.target.type === "file") return;
     dirty = true;
     backup();
+    setStatus(d.msgSaving, "text-muted");
     schedule();
   });
   form.addEventListener("click", function (e) {
