@@ -6,7 +6,6 @@ firm_user answers it with a photo; street_staff accepts it and it shows 已验�
 A second test: a score typed while offline survives a reload (localStorage backup).
 """
 import datetime
-import io
 import re
 from decimal import Decimal
 
