@@ -164,8 +164,17 @@ class InspectionStatus(models.TextChoices):
 
 
 class InspectionQuerySet(ScopedQuerySet):
-    scope_paths = ESTATE_PATHS
+    # Firms see the inspections of the estates they serve once submitted; a clerk's
+    # draft is not theirs to read.
+    scope_paths = {k: v for k, v in ESTATE_PATHS.items() if k != "firm"}
     scope_edit_levels = ("street", "community")
+
+    def _scope_q(self, scope, *, edit, levels=None):
+        q = super()._scope_q(scope, edit=edit, levels=levels)
+        firms = scope.ids("firm")
+        if firms and not edit:
+            q |= Q(estate__firm__in=firms) & ~Q(status=InspectionStatus.DRAFT)
+        return q
 
     def counted(self):
         """Inspections whose score counts: submitted, not superseded."""

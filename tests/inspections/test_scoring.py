@@ -132,3 +132,14 @@ def test_future_date_is_refused(world, rubric):
 def test_no_active_rubric_gives_a_clear_message(world):
     with pytest.raises(ValidationError, match="尚未启用评分细则"):
         start(world)
+
+
+def test_firm_sees_submitted_inspections_of_its_estates_but_not_drafts(world, rubric):
+    clerk = world.users["street_staff"]
+    draft = start(world)
+    done = start(world)
+    inspection_save(actor=clerk, inspection=done, scores=score_all(rubric))
+    inspection_submit(actor=clerk, inspection=done)
+    assert list(Inspection.objects.visible_to(world.users["firm_user"])) == [done]
+    assert not Inspection.objects.visible_to(world.users["firm_user2"]).exists()
+    assert set(Inspection.objects.visible_to(clerk)) == {draft, done}
