@@ -2,6 +2,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import ScopedQuerySet
@@ -267,6 +268,9 @@ class InspectionPhoto(models.Model):
         verbose_name_plural = _("检查照片")
         ordering = ["pk"]
 
+    def get_absolute_url(self):
+        return reverse("inspections:inspection_photo", args=[self.pk])
+
 
 # --- Rectification orders -----------------------------------------------------------------------
 
@@ -350,4 +354,7 @@ class OrderPhoto(models.Model):
 
     class Meta:
         ordering = ["pk"]
+
+    def get_absolute_url(self):
+        return reverse("inspections:order_photo", args=[self.pk])
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import inspections, orders, plan, rubrics
+from .views import inspections, orders, photos, plan, rubrics
 
 app_name = "inspections"
 urlpatterns = [
@@ -22,6 +22,8 @@ urlpatterns = [
     path("inspections/<int:pk>/submit/", inspections.InspectionSubmitView.as_view(), name="inspection_submit"),
     path("inspections/<int:pk>/correct/", inspections.InspectionCorrectView.as_view(), name="inspection_correct"),
     path("inspections/<int:pk>/photos/", inspections.InspectionPhotoView.as_view(), name="inspection_photos"),
+    path("inspections/photos/<int:pk>/", photos.InspectionPhotoFileView.as_view(), name="inspection_photo"),
+    path("orders/photos/<int:pk>/", photos.OrderPhotoFileView.as_view(), name="order_photo"),
     path("orders/", orders.OrderListView.as_view(), name="order_list"),
     path("orders/new/", orders.OrderCreateView.as_view(), name="order_create"),
     path("orders/<int:pk>/", orders.OrderDetailView.as_view(), name="order_detail"),
