@@ -309,7 +309,7 @@ class InspectionPhotoView(LoginRequiredMixin, View):
         if wants_json(request):
             if errors:
                 return JsonResponse({"ok": False, "errors": errors}, status=422)
-            return JsonResponse({"ok": True, "photos": [{"id": p.pk, "url": p.image.url} for p in photos]})
+            return JsonResponse({"ok": True, "photos": [{"id": p.pk, "url": p.get_absolute_url()} for p in photos]})
         for message in errors:
             messages.error(request, message)
         if photos:

@@ -8,6 +8,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
+from inspections.models import RectificationOrder
+
 from enterprises.models import Firm
 from enterprises.services import firm_update
 from tests.conftest import PERSONAS
@@ -283,7 +285,10 @@ def test_firm_detail_runs_a_fixed_number_of_queries(world, login, django_assert_
         estate = EstateFactory(community=world.ziwei, name=f"新小区{i}", firm=world.firm1,
                                firm_since=datetime.date(2025, 1, 1))
         ServiceContractFactory(estate=estate, firm=world.firm1)
+        RectificationOrder.objects.create(number=f"ZG-T-{i}", estate=estate, firm=world.firm1, problem="x",
+                                          deadline=datetime.date(2026, 1, 1), issued_by=world.users["street_staff"])
     client = login("district_admin")
-    with django_assert_max_num_queries(14):
+    # 14 for the page + 2 for the rectification-order panel (counts by status, latest ten).
+    with django_assert_max_num_queries(16):
         response = client.get(reverse("enterprises:firm_detail", args=[world.firm1.pk]))
     assert len(response.context["estates"]) == 21

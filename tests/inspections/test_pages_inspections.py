@@ -213,7 +213,7 @@ def test_photo_upload_per_item_answers_json_and_shows_on_the_detail(world, rubri
                            HTTP_ACCEPT="application/json")
     assert response.status_code == 200
     photos = response.json()["photos"]
-    assert len(photos) == 2 and all(p["url"].startswith("/media/photos/") for p in photos)
+    assert len(photos) == 2 and all(p["url"].startswith("/inspections/photos/") for p in photos)
     assert InspectionPhoto.objects.filter(inspection=draft, item=first).count() == 2
     html = client.get(reverse("inspections:inspection_detail", args=[draft.pk])).content.decode()
     assert photos[0]["url"] in html
