@@ -142,3 +142,18 @@ class ScopedQuerySet(models.QuerySet):
         "inspect an estate" is a street or community action on Estate.
         """
         return self._apply_scope(user, edit=True, levels=levels)
+
+
+class DistrictRecordQuerySet(ScopedQuerySet):
+    """Rows that belong to a whole district (policies, rubrics, rating periods, payout batches).
+
+    Everyone acting inside the district may read them (a firm through the
+    estates it serves there); only the district's administrators change them.
+    The model needs a `district` foreign key.
+    """
+
+    scope_paths = {"district": "district", "street": "district__streets",
+                   "community": "district__streets__communities",
+                   "firm": "district__streets__communities__estates__firm"}
+    scope_edit_levels = ("district",)
+    scope_multi_valued = True

@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from accounts.scope import ScopedQuerySet
+from accounts.scope import DistrictRecordQuerySet, ScopedQuerySet
 
 ESTATE_PATHS = {
     "district": "estate__community__street__district",
@@ -23,16 +23,8 @@ class RubricStatus(models.TextChoices):
     RETIRED = "retired", _("已停用")
 
 
-class RubricQuerySet(ScopedQuerySet):
-    # Everyone in a district reads its rubric (firms too: they are scored on it).
-    scope_paths = {
-        "district": "district",
-        "street": "district__streets",
-        "community": "district__streets__communities",
-        "firm": "district__streets__communities__estates__firm",
-    }
-    scope_edit_levels = ("district",)
-    scope_multi_valued = True
+class RubricQuerySet(DistrictRecordQuerySet):
+    """Everyone in a district reads its rubric (firms too: they are scored on it)."""
 
 
 class Rubric(models.Model):

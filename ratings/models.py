@@ -8,7 +8,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from accounts.scope import ScopedQuerySet
+from accounts.scope import DistrictRecordQuerySet, ScopedQuerySet
 
 ESTATE_PATHS = {
     "district": "estate__community__street__district",
@@ -26,12 +26,8 @@ DEFAULT_DISQUALIFYING_REASONS = [
 ]
 
 
-class RatingPolicyQuerySet(ScopedQuerySet):
-    scope_paths = {"district": "district", "street": "district__streets",
-                   "community": "district__streets__communities",
-                   "firm": "district__streets__communities__estates__firm"}
-    scope_edit_levels = ("district",)
-    scope_multi_valued = True
+class RatingPolicyQuerySet(DistrictRecordQuerySet):
+    pass
 
 
 class RatingPolicy(models.Model):

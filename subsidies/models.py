@@ -8,18 +8,10 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from accounts.scope import ScopedQuerySet
+from accounts.scope import DistrictRecordQuerySet, ScopedQuerySet
 
 RATE = {"max_digits": 4, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
 MONEY = {"max_digits": 14, "decimal_places": 2}
-
-
-class DistrictScoped(ScopedQuerySet):
-    scope_paths = {"district": "district", "street": "district__streets",
-                   "community": "district__streets__communities",
-                   "firm": "district__streets__communities__estates__firm"}
-    scope_edit_levels = ("district",)
-    scope_multi_valued = True
 
 
 class SubsidyPolicy(models.Model):
@@ -45,7 +37,7 @@ class SubsidyPolicy(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords(m2m_fields=[pilot_estates])
 
-    objects = DistrictScoped.as_manager()
+    objects = DistrictRecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("效能补贴政策")
@@ -98,7 +90,7 @@ class PayoutBatch(models.Model):
     disbursed_on = models.DateField(_("拨付街道日期"), null=True, blank=True)
     disbursement_voucher = models.CharField(_("拨付凭证号"), max_length=50, blank=True)
 
-    objects = DistrictScoped.as_manager()
+    objects = DistrictRecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("补贴拨付批次")
