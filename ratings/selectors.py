@@ -127,3 +127,42 @@ def score_terms(rating: StarRating) -> dict | None:
     rows = [{"key": key, "score": s, "weight": w, "product": s * w / Decimal("100")} for key, s, w in terms]
     formula = " + ".join(f"{s:.2f}×{pct(w)}%" for _key, s, w in terms) + f" = {rating.score:.2f}"
     return {"rows": rows, "sum": sum((r["product"] for r in rows), Decimal("0")), "formula": formula}
+
+
+def yearly_ratings(*, user, year: int) -> list[dict]:
+    """The yearly re-check for every estate the user sees: the mean of its published quarter scores.
+
+    One aggregate query, then per estate: mean (half-up, 0.01), the tier the
+    mean earns under the district's policy at the year's end, the tier the
+    estate holds from its latest published quarter, and whether the re-check
+    lowers it (DOMAIN.md §5: "one that no longer meets its tier loses it").
+    """
+    from django.db.models import Count, Sum
+
+    rows = (StarRating.objects.visible_to(user).published().filter(period__year=year, score__isnull=False)
+            .values("estate_id", "estate__name", "estate__community__street__name",
+                    "estate__community__street__district_id")
+            .annotate(total=Sum("score"), n=Count("pk")).order_by("estate__community__street__name", "estate__name"))
+    rows = list(rows)
+    latest = {}
+    for r in (StarRating.objects.visible_to(user).published().filter(period__year=year,
+                                                                      estate_id__in=[x["estate_id"] for x in rows])
+              .order_by("estate_id", "-period__quarter").values("estate_id", "tier", "period__quarter")):
+        latest.setdefault(r["estate_id"], r)
+    policies = {}
+    out = []
+    for r in rows:
+        district_id = r["estate__community__street__district_id"]
+        if district_id not in policies:
+            from communities.models import District
+
+            policies[district_id] = (policy_for(district_id, datetime.date(year, 12, 31))
+                                     or ensure_default_policy(District.objects.get(pk=district_id)))
+        mean = round_half_up(r["total"] / r["n"])
+        tier = tier_for(policies[district_id], mean)
+        held = latest[r["estate_id"]]
+        out.append({"estate_id": r["estate_id"], "estate": r["estate__name"],
+                    "street": r["estate__community__street__name"], "quarters": r["n"], "mean": mean,
+                    "tier": tier, "held_tier": held["tier"], "held_quarter": held["period__quarter"],
+                    "lowered": tier < held["tier"]})
+    return out

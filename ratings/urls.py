@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import applications, periods, policy, public, scores
+from .views import applications, periods, policy, public, scores, yearly
 
 app_name = "ratings"
 urlpatterns = [
@@ -24,6 +24,7 @@ urlpatterns = [
     path("ratings/results/<int:pk>/", periods.RatingDetailView.as_view(), name="rating_detail"),
     path("ratings/appeals/<int:pk>/decide/", periods.AppealDecideView.as_view(), name="appeal_decide"),
     path("ratings/mine/", periods.MyRatingsView.as_view(), name="my_ratings"),
+    path("ratings/yearly/", yearly.YearlyRatingView.as_view(), name="yearly"),
     path("ratings/plaque/<int:pk>/", public.PlaqueView.as_view(), name="plaque"),
     path("ratings/verify/<int:pk>/<str:token>/", public.VerifyView.as_view(), name="verify"),
     path("ratings/public/", public.PublicRatingListView.as_view(), name="public_list"),

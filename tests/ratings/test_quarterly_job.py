@@ -211,3 +211,35 @@ def test_estate_added_to_district_later_is_not_rated_without_application(rating_
     inspected(w, extra, ["99.0"])
     run_period(district=w.shanting, year=2025, quarter=1, today=AFTER_Q1)
     assert not StarRating.objects.filter(estate=extra).exists()
+
+
+def test_yearly_recheck_page_lowers_the_tier_and_follows_scope(rating_world, client):
+    w = rating_world
+    accept(w, w.estate_a1)
+    inspected(w, w.estate_a1, ["88.0"])
+    components(w, w.estate_a1, "80", "90")  # Q1: 87.60 -> 5★
+    inspected(w, w.estate_a1, ["84.0"], day=datetime.date(2025, 5, 5))
+    components(w, w.estate_a1, "70", "70", quarter=2)  # Q2: 58.8 + 7 + 14 = 79.80 -> 3★
+    for q, today in ((1, AFTER_Q1), (2, datetime.date(2025, 7, 6))):
+        p = run_period(district=w.shanting, year=2025, quarter=q, today=today)
+        publish_period(actor=w.users["district_admin"], period=p, today=p.appeal_deadline + datetime.timedelta(1))
+    # Yearly: (87.60 + 79.80) / 2 = 83.70 -> 4★; the tier held from Q2 is 3★, so nothing is lowered.
+    from ratings.selectors import yearly_ratings
+
+    [row] = yearly_ratings(user=w.users["street_staff"], year=2025)
+    assert (row["mean"], row["tier"], row["held_tier"], row["lowered"]) == (Decimal("83.70"), 4, 3, False)
+    # A third quarter at 5★ is held now; the yearly mean (87.60+79.80+86.00)/3 = 84.466… -> 84.47 (4★) lowers it.
+    inspected(w, w.estate_a1, ["86.0"], day=datetime.date(2025, 8, 5))
+    components(w, w.estate_a1, "86", "86", quarter=3)  # 60.2 + 8.6 + 17.2 = 86.00 -> 5★
+    p = run_period(district=w.shanting, year=2025, quarter=3, today=datetime.date(2025, 10, 6))
+    publish_period(actor=w.users["district_admin"], period=p, today=p.appeal_deadline + datetime.timedelta(1))
+    [row] = yearly_ratings(user=w.users["street_staff"], year=2025)
+    assert (row["mean"], row["tier"], row["held_tier"], row["lowered"]) == (Decimal("84.47"), 4, 5, True)
+    client.force_login(w.users["street_staff"])
+    html = client.get("/ratings/yearly/?year=2025").content.decode()
+    assert "梅花园" in html and "降级" in html
+    client.force_login(w.users["street_staff2"])
+    assert "梅花园" not in client.get("/ratings/yearly/?year=2025").content.decode()
+    assert yearly_ratings(user=w.users["firm_user2"], year=2025) == []
+    client.logout()
+    assert client.get("/ratings/yearly/").status_code == 302
