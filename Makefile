@@ -72,11 +72,12 @@ check: $(STAMP)
 	$(PY) manage.py makemigrations --check --dry-run
 
 # Benchmarks (tests/perf/README.md): city-sized data on PostgreSQL, printed figures, not timed tests.
-BENCH_DB ?= postgres://postgres@127.0.0.1:5432/portal_bench
+# Each benchmark drops and rebuilds the schema of its own database.
 bench: $(STAMP)
-	-createdb -h 127.0.0.1 -U postgres portal_bench 2>/dev/null
-	cd tests/perf && DATABASE_URL=$(BENCH_DB) ../../$(PY) bench_ratings.py
-	cd tests/perf && DATABASE_URL=$(BENCH_DB) ../../$(PY) bench_payouts.py
+	-createdb -h 127.0.0.1 -U postgres portal_bench_ratings 2>/dev/null
+	-createdb -h 127.0.0.1 -U postgres portal_bench_payouts 2>/dev/null
+	cd tests/perf && DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench_ratings ../../$(PY) bench_ratings.py
+	cd tests/perf && DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench_payouts ../../$(PY) bench_payouts.py
 
 clean:
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
