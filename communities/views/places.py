@@ -8,32 +8,24 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, Exists, F, FloatField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, F, FloatField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils.translation import gettext_lazy as _
 
 from accounts.views import ScopedListView
 from communities.filters.places import CommunityFilter, StreetFilter
 from communities.models import (
-    CommitteeKind,
     Community,
     DistrictPolicy,
     Estate,
-    FilingStatus,
     ManagementMode,
-    OwnerCommittee,
     Street,
 )
 
 
-def _filed_committee():
-    return Exists(OwnerCommittee.objects.filter(
-        estate=OuterRef("pk"), is_active=True, kind=CommitteeKind.OWNERS, filing_status=FilingStatus.FILED,
-    ))
-
-
-def _standin_committee():
-    return Exists(OwnerCommittee.objects.filter(estate=OuterRef("pk"), is_active=True, kind=CommitteeKind.STANDIN))
+# The committee definitions live once, on the Estate queryset (with_committee_flags).
+FILED = Q(has_filed_committee=True)
+STANDIN = Q(has_standin_committee=True)
 
 
 def _count(estates, link: str, *conditions):
@@ -61,12 +53,12 @@ def with_place_stats(queryset, *, user, link: str, district_path: str):
     `link` is the path from Estate to the annotated model ("community__street"
     or "community"); `district_path` the path from that model to its district.
     """
-    estates = Estate.objects.visible_to(user)
+    estates = Estate.objects.visible_to(user).with_committee_flags()
     return queryset.annotate(
         estate_total=_count(estates, link),
         covered_total=_count(estates, link, ~Q(management_mode=ManagementMode.NONE)),
-        filed_total=_count(estates, link, _filed_committee()),
-        standin_total=_count(estates, link, _standin_committee()),
+        filed_total=_count(estates, link, FILED),
+        standin_total=_count(estates, link, STANDIN),
         coverage_pct=_percent("covered_total", "estate_total"),
         formed_total=F("filed_total") + F("standin_total"),
         formation_pct=_percent("formed_total", "estate_total"),
@@ -77,11 +69,11 @@ def with_place_stats(queryset, *, user, link: str, district_path: str):
 
 def place_totals(*, user, estate_filter: Q) -> dict:
     """The same figures summed over every estate the user sees in the listed places."""
-    totals = Estate.objects.visible_to(user).filter(estate_filter).aggregate(
+    totals = Estate.objects.visible_to(user).with_committee_flags().filter(estate_filter).aggregate(
         estate_total=Count("pk"),
         covered_total=Count("pk", filter=~Q(management_mode=ManagementMode.NONE)),
-        filed_total=Count("pk", filter=_filed_committee()),
-        standin_total=Count("pk", filter=_standin_committee()),
+        filed_total=Count("pk", filter=FILED),
+        standin_total=Count("pk", filter=STANDIN),
     )
     n = totals["estate_total"]
     totals["uncovered_total"] = n - totals["covered_total"]
