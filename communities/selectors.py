@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, Q
 
 from accounts.scope import scope_of
+from accounts.versions import version_in_force
 
 from .models import DistrictPolicy, Estate, ManagementMode
 
@@ -20,12 +21,7 @@ def rate(part: int, whole: int) -> Decimal | None:
 
 
 def current_policy(district_id: int, on: datetime.date | None = None) -> DistrictPolicy | None:
-    on = on or datetime.date.today()
-    return (
-        DistrictPolicy.objects.filter(district_id=district_id, effective_from__lte=on)
-        .order_by("-effective_from")
-        .first()
-    )
+    return version_in_force(DistrictPolicy, district_id, on or datetime.date.today())
 
 
 @dataclass

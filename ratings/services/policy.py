@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.versions import version_in_force
 from communities.models import District
 
 from ..models import DEFAULT_DISQUALIFYING_REASONS, RatingPolicy
@@ -19,8 +20,7 @@ POLICY_FIELDS = ["weight_inspection", "weight_opinion", "weight_satisfaction", "
 
 
 def policy_for(district_id: int, on: datetime.date) -> RatingPolicy | None:
-    return (RatingPolicy.objects.filter(district_id=district_id, effective_from__lte=on)
-            .order_by("-effective_from").first())
+    return version_in_force(RatingPolicy, district_id, on)
 
 
 def ensure_default_policy(district: District) -> RatingPolicy:

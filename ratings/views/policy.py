@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from accounts.scope import scope_of
+from accounts.versions import ids_in_force
 from accounts.views import ScopedListView
 from communities.models import District
 
@@ -22,17 +23,6 @@ from ..forms import PolicyForm
 from ..models import RatingPolicy
 from ..services.policy import POLICY_FIELDS, policy_create, policy_for
 from ._common import form_errors
-
-
-def _in_force_ids(today: datetime.date) -> set[int]:
-    """Ids of the version each district applies today (one query)."""
-    seen, ids = set(), set()
-    for pk, district_id in (RatingPolicy.objects.filter(effective_from__lte=today)
-                            .order_by("district_id", "-effective_from").values_list("pk", "district_id")):
-        if district_id not in seen:
-            seen.add(district_id)
-            ids.add(pk)
-    return ids
 
 
 class PolicyListView(ScopedListView):
@@ -55,7 +45,7 @@ class PolicyListView(ScopedListView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["in_force"] = _in_force_ids(timezone.localdate())
+        ctx["in_force"] = ids_in_force(RatingPolicy, timezone.localdate())
         ctx["editable_districts"] = list(District.objects.editable_by(self.request.user).order_by("name"))
         return ctx
 

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.versions import version_in_force
 from communities.models import District
 
 from ..models import SubsidyPolicy
@@ -16,8 +17,7 @@ RATE_FIELDS = ["rate_5", "rate_4", "rate_3", "rate_2", "rate_1"]
 
 
 def policy_for(district_id: int, month: datetime.date) -> SubsidyPolicy | None:
-    return (SubsidyPolicy.objects.filter(district_id=district_id, effective_from__lte=month)
-            .order_by("-effective_from").first())
+    return version_in_force(SubsidyPolicy, district_id, month)
 
 
 def add_months(month: datetime.date, n: int) -> datetime.date:

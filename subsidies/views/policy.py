@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from accounts.scope import scope_of
+from accounts.versions import ids_in_force
 from accounts.views import ScopedListView
 from communities.models import District
 
@@ -21,17 +22,6 @@ from ..filters import PolicyFilter
 from ..forms import PolicyForm, form_errors
 from ..models import SubsidyPolicy
 from ..services.policy import policy_create, policy_for
-
-
-def _in_force_ids(today: datetime.date) -> set[int]:
-    """Ids of the version each district applies this month (one query)."""
-    seen, ids = set(), set()
-    for pk, district_id in (SubsidyPolicy.objects.filter(effective_from__lte=today.replace(day=1))
-                            .order_by("district_id", "-effective_from").values_list("pk", "district_id")):
-        if district_id not in seen:
-            seen.add(district_id)
-            ids.add(pk)
-    return ids
 
 
 class PolicyListView(ScopedListView):
@@ -47,7 +37,7 @@ class PolicyListView(ScopedListView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["in_force"] = _in_force_ids(timezone.localdate())
+        ctx["in_force"] = ids_in_force(SubsidyPolicy, timezone.localdate().replace(day=1))
         ctx["editable_districts"] = list(District.objects.editable_by(self.request.user).order_by("name"))
         return ctx
 
