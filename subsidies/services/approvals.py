@@ -53,7 +53,7 @@ def batch_transition(*, actor: User, batch: PayoutBatch, action: str, comment: s
         if not override_reason.strip():
             raise ValidationError({"override_reason": _(
                 "本批次加上本年此前批次共 %(t)s 元，超出年度预算 %(b)s 元；如确需批准，请填写超预算理由。") % {
-                "t": batch.year_to_date + batch.total, "b": batch.policy.yearly_budget}})
+                "t": f"{batch.year_to_date + batch.total:,}", "b": f"{batch.policy.yearly_budget:,}"}})
         batch.budget_override_reason = override_reason.strip()
     if action == "disburse":
         if disbursed_on is None or not voucher.strip():

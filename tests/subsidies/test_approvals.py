@@ -82,7 +82,7 @@ def test_over_budget_batch_needs_an_explicit_reason(sub_world):
     batch = _batch(w)
     assert batch.over_budget
     ap.batch_transition(actor=w.users["district_staff"], batch=batch, action="check")
-    with pytest.raises(ValidationError, match="超出年度预算 5000.00"):
+    with pytest.raises(ValidationError, match="超出年度预算 5,000.00"):
         ap.batch_transition(actor=w.users["district_admin"], batch=batch, action="approve")
     batch.refresh_from_db()
     assert batch.status == B.CHECKED

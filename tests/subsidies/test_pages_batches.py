@@ -191,7 +191,7 @@ def test_over_budget_approve_needs_the_reason(sub_world, login):
     response = transition(login("district_admin"), w, "approve", override_reason="  ")
     assert response.status_code == 200
     html = response.content.decode()
-    assert "本批次加上本年此前批次共 7925.93 元，超出年度预算 5000.00 元；如确需批准，请填写超预算理由。" in html
+    assert "本批次加上本年此前批次共 7,925.93 元，超出年度预算 5,000.00 元；如确需批准，请填写超预算理由。" in html
     w.batch.refresh_from_db()
     assert w.batch.status == B.CHECKED
 
