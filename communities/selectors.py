@@ -5,7 +5,8 @@ import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, FloatField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Cast, Coalesce, NullIf
 
 from accounts.scope import scope_of
 from accounts.versions import version_in_force
@@ -119,3 +120,73 @@ def home_summary(*, user) -> dict:
 
         summary["firms"] = list(Firm.objects.filter(pk__in=scope.ids("firm")))
     return summary
+
+
+# --- Street and community lists: the same figures as annotations (one subquery per figure) ---
+
+# The committee definitions live once, on the Estate queryset (with_committee_flags).
+FILED = Q(has_filed_committee=True)
+STANDIN = Q(has_standin_committee=True)
+
+
+def _count(estates, link: str, *conditions):
+    """Number of `estates` whose `link` is the outer row, as a subquery (0 when none)."""
+    qs = (estates.filter(*conditions, **{link: OuterRef("pk")}).order_by()
+          .values(link).annotate(n=Count("pk")).values("n"))
+    return Coalesce(Subquery(qs[:1]), Value(0))
+
+
+def _percent(part: str, whole: str):
+    """part / whole in %, NULL when whole is 0."""
+    return Cast(F(part), FloatField()) * 100.0 / NullIf(Cast(F(whole), FloatField()), Value(0.0))
+
+
+def _policy_target(district_path: str, field: str):
+    policy = DistrictPolicy.objects.filter(
+        district=OuterRef(district_path), effective_from__lte=datetime.date.today(),
+    ).order_by("-effective_from")
+    return Subquery(policy.values(field)[:1])
+
+
+def with_place_stats(queryset, *, user, link: str, district_path: str):
+    """Annotate streets or communities with their estates' coverage and committee figures.
+
+    `link` is the path from Estate to the annotated model ("community__street"
+    or "community"); `district_path` the path from that model to its district.
+    """
+    estates = Estate.objects.visible_to(user).with_committee_flags()
+    return queryset.annotate(
+        estate_total=_count(estates, link),
+        covered_total=_count(estates, link, ~Q(management_mode=ManagementMode.NONE)),
+        filed_total=_count(estates, link, FILED),
+        standin_total=_count(estates, link, STANDIN),
+        coverage_pct=_percent("covered_total", "estate_total"),
+        formed_total=F("filed_total") + F("standin_total"),
+        formation_pct=_percent("formed_total", "estate_total"),
+        coverage_target=_policy_target(district_path, "coverage_target"),
+        formation_target=_policy_target(district_path, "committee_formation_target"),
+    )
+
+
+def place_totals(*, user, estate_filter: Q) -> dict:
+    """The same figures summed over every estate the user sees in the listed places."""
+    totals = Estate.objects.visible_to(user).with_committee_flags().filter(estate_filter).aggregate(
+        estate_total=Count("pk"),
+        covered_total=Count("pk", filter=~Q(management_mode=ManagementMode.NONE)),
+        filed_total=Count("pk", filter=FILED),
+        standin_total=Count("pk", filter=STANDIN),
+    )
+    n = totals["estate_total"]
+    totals["uncovered_total"] = n - totals["covered_total"]
+    totals["coverage_pct"] = totals["covered_total"] * 100.0 / n if n else None
+    totals["formation_pct"] = (totals["filed_total"] + totals["standin_total"]) * 100.0 / n if n else None
+    return totals
+
+
+def common_targets(rows) -> dict | None:
+    """The coverage and formation targets when every listed place has the same ones."""
+    targets = {(r.coverage_target, r.formation_target) for r in rows}
+    if len(targets) != 1:
+        return None
+    coverage, formation = targets.pop()
+    return None if coverage is None else {"coverage": coverage, "formation": formation}
