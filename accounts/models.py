@@ -108,3 +108,19 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class TransitionEvent(models.Model):
+    """Base of a state machine's event rows (who, when, from, to, comment).
+
+    Subclasses add the foreign key to their record and `from_status` /
+    `to_status` with their own choices (ARCHITECTURE.md: state changes are explicit).
+    """
+
+    actor = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["at", "pk"]

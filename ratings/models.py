@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts.models import TransitionEvent
 from accounts.scope import DistrictRecordQuerySet, ScopedQuerySet
 
 ESTATE_PATHS = {
@@ -139,16 +140,10 @@ class Application(models.Model):
         return f"{self.estate} · {self.year}"
 
 
-class ApplicationEvent(models.Model):
+class ApplicationEvent(TransitionEvent):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(auto_now_add=True)
     from_status = models.CharField(max_length=10, choices=ApplicationStatus.choices, blank=True)
     to_status = models.CharField(max_length=10, choices=ApplicationStatus.choices)
-    comment = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["at", "pk"]
 
 
 class ApplicationAttachment(models.Model):

@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts.models import TransitionEvent
 from accounts.scope import DistrictRecordQuerySet, ScopedQuerySet
 
 RATE = {"max_digits": 4, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
@@ -171,16 +172,10 @@ class Adjustment(models.Model):
         constraints = [models.CheckConstraint(condition=~Q(delta=0), name="adjustment_not_zero")]
 
 
-class BatchEvent(models.Model):
+class BatchEvent(TransitionEvent):
     batch = models.ForeignKey(PayoutBatch, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(auto_now_add=True)
     from_status = models.CharField(max_length=10, choices=BatchStatus.choices, blank=True)
     to_status = models.CharField(max_length=10, choices=BatchStatus.choices)
-    comment = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["at", "pk"]
 
 
 class PassOnQuerySet(ScopedQuerySet):
