@@ -11,8 +11,10 @@ scope an object does not exist (404).
 """
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 
+from django.apps import apps
 from django.db import models
 from django.db.models import Q
 
@@ -38,6 +40,16 @@ class Scope:
     edit: dict = field(default_factory=dict)  # level -> frozenset of ids
     labels: tuple = ()  # "街道工作人员 · 山城街道", for the header
     by_role: dict = field(default_factory=dict)  # role -> frozenset of target ids
+
+    @property
+    def served(self) -> tuple:
+        """(estate id, first day, last day or None) each of the user's firms served, from the service
+        contracts; read by `Served` paths. Loaded on first use (one query), only for firm users."""
+        cached = self.__dict__.get("_served")
+        if cached is None:
+            cached = _served_spans(self.view.get("firm"))
+            object.__setattr__(self, "_served", cached)
+        return cached
 
     def holds(self, role: str, target_id: int) -> bool:
         """Does the user hold `role` for this district/street/community/firm id?"""
@@ -98,6 +110,52 @@ def scope_of(user) -> Scope:
     return scope
 
 
+def _served_spans(firm_ids) -> tuple:
+    if not firm_ids:
+        return ()
+    contract = apps.get_model("enterprises", "ServiceContract")
+    return tuple(contract.objects.filter(firm_id__in=firm_ids).order_by("estate_id", "start_date")
+                 .values_list("estate_id", "start_date", "ended_on"))
+
+
+def _quarter(day: datetime.date) -> tuple[int, int]:
+    return day.year, (day.month - 1) // 3 + 1
+
+
+@dataclass(frozen=True)
+class Served:
+    """A firm-level scope path that follows the days a firm served an estate (DOMAIN.md §5).
+
+    A firm sees a row when one of its service contracts covered the row's date
+    (`date`), or at least one day of the row's quarter (`year` + `quarter`),
+    on the row's estate (`estate`): it keeps what it did after it leaves and
+    sees nothing from before its contract began. A contract covers its start
+    date to its exit date, both included (enterprises/selectors.py).
+    """
+
+    estate: str
+    date: str | None = None
+    year: str | None = None
+    quarter: str | None = None
+
+    def q(self, spans) -> Q:
+        q = Q(pk__in=[])
+        for estate_id, start, end in spans:
+            cond = Q(**{self.estate: estate_id})
+            if self.date:
+                cond &= Q(**{f"{self.date}__gte": start})
+                if end is not None:
+                    cond &= Q(**{f"{self.date}__lte": end})
+            else:
+                y, qu = _quarter(start)
+                cond &= Q(**{f"{self.year}__gt": y}) | Q(**{self.year: y, f"{self.quarter}__gte": qu})
+                if end is not None:
+                    y, qu = _quarter(end)
+                    cond &= Q(**{f"{self.year}__lt": y}) | Q(**{self.year: y, f"{self.quarter}__lte": qu})
+            q |= cond
+        return q
+
+
 class ScopedQuerySet(models.QuerySet):
     """Subclass and set `scope_paths`: level -> lookup path from this model.
 
@@ -118,7 +176,11 @@ class ScopedQuerySet(models.QuerySet):
             if edit and level not in levels:
                 continue
             ids = scope.ids(level, edit=edit)
-            if ids:
+            if not ids:
+                continue
+            if isinstance(path, Served):
+                q |= path.q(scope.served)
+            else:
                 q |= Q(**{f"{path}__in": ids})
         return q
 
@@ -154,6 +216,7 @@ class DistrictRecordQuerySet(ScopedQuerySet):
 
     scope_paths = {"district": "district", "street": "district__streets",
                    "community": "district__streets__communities",
-                   "firm": "district__streets__communities__estates__firm"}
+                   # every district where the firm serves or served an estate
+                   "firm": "district__streets__communities__estates__contracts__firm"}
     scope_edit_levels = ("district",)
     scope_multi_valued = True

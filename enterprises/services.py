@@ -261,6 +261,10 @@ def contract_create(*, actor, estate: Estate, data: Mapping[str, Any]) -> Servic
             locked.management_mode = ManagementMode.STREET_CENTRE if firm.is_street_run else ManagementMode.MARKET
             locked._change_reason = _("签订物业服务合同")
             locked.save()
+            # The rating belongs to the estate: the new firm takes over its applications (DOMAIN.md §5).
+            from ratings.services.applications import applications_transfer  # ratings imports this app's models
+
+            applications_transfer(actor=actor, estate=locked, firm=firm, since=contract.start_date)
     except IntegrityError as exc:
         raise _contract_integrity_error(exc) from exc
     return contract

@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from accounts.scope import DistrictRecordQuerySet, ScopedQuerySet
+from accounts.scope import DistrictRecordQuerySet, ScopedQuerySet, Served
 
 ESTATE_PATHS = {
     "district": "estate__community__street__district",
@@ -156,6 +156,9 @@ class InspectionStatus(models.TextChoices):
     SUPERSEDED = "superseded", _("已被更正")
 
 
+SERVED_ON_DATE = Served(estate="estate_id", date="date")
+
+
 class InspectionQuerySet(ScopedQuerySet):
     # Firms see the inspections of the estates they serve once submitted; a clerk's
     # draft is not theirs to read.
@@ -164,9 +167,8 @@ class InspectionQuerySet(ScopedQuerySet):
 
     def _scope_q(self, scope, *, edit, levels=None):
         q = super()._scope_q(scope, edit=edit, levels=levels)
-        firms = scope.ids("firm")
-        if firms and not edit:
-            q |= Q(estate__firm__in=firms) & ~Q(status=InspectionStatus.DRAFT)
+        if scope.ids("firm") and not edit:  # the days the firm served the estate (accounts.scope.Served)
+            q |= SERVED_ON_DATE.q(scope.served) & ~Q(status=InspectionStatus.DRAFT)
         return q
 
     def counted(self):

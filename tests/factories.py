@@ -72,6 +72,7 @@ class FirmFactory(DjangoModelFactory):
 class EstateFactory(DjangoModelFactory):
     class Meta:
         model = Estate
+        skip_postgeneration_save = True
 
     community = factory.SubFactory(CommunityFactory)
     name = factory.Sequence(lambda n: f"测试{n}小区")
@@ -82,6 +83,16 @@ class EstateFactory(DjangoModelFactory):
     household_count = 400
     management_mode = ManagementMode.NONE
     category = 1
+
+    @factory.post_generation
+    def contract(obj, create, extracted, **kwargs):
+        """An estate built with a firm is served under a contract from `firm_since` (the firm that
+        served is read from contracts: enterprises/selectors.py)."""
+        if create and obj.firm_id and not obj.contracts.exists():
+            start = obj.firm_since or datetime.date(2025, 1, 1)
+            ServiceContract.objects.create(estate=obj, firm_id=obj.firm_id, start_date=start,
+                                           end_date=start.replace(year=start.year + 3), fee_standard=Decimal("1.20"),
+                                           bond=Decimal("50000.00"))
 
 
 class ServiceContractFactory(DjangoModelFactory):

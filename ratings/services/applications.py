@@ -115,3 +115,21 @@ def application_transition(*, actor: User, application: Application, action: str
     app.status = target
     app.save(update_fields=["status"])
     return app
+
+
+def applications_transfer(*, actor: User, estate: Estate, firm: Firm, since: datetime.date) -> int:
+    """The new serving firm takes over the estate's live applications of `since`'s year and later (DOMAIN.md §5:
+    the rating belongs to the estate). Each transfer is an event on the application's timeline; the status is
+    unchanged. Called inside the contract signing's transaction; returns how many were transferred."""
+    moved = 0
+    live = (Application.objects.select_for_update().filter(estate=estate, year__gte=since.year)
+            .filter(status__in=[A.SUBMITTED, A.REPORTED, A.ACCEPTED]).exclude(firm=firm).select_related("firm"))
+    for app in live:
+        ApplicationEvent.objects.create(
+            application=app, actor=actor, from_status=app.status, to_status=app.status,
+            comment=_("服务企业变更：%(old)s → %(new)s（%(d)s 起），申报由新企业承接。") % {
+                "old": app.firm.name, "new": firm.name, "d": since.strftime("%Y-%m-%d")})
+        app.firm = firm
+        app.save(update_fields=["firm"])
+        moved += 1
+    return moved

@@ -13,7 +13,7 @@ from inspections.models import RectificationOrder
 from enterprises.models import Firm
 from enterprises.services import firm_update
 from tests.conftest import PERSONAS
-from tests.factories import EstateFactory, FirmFactory, ServiceContractFactory, make_credit_code
+from tests.factories import EstateFactory, FirmFactory, make_credit_code
 
 pytestmark = pytest.mark.django_db
 
@@ -269,8 +269,7 @@ def test_firm_list_runs_a_fixed_number_of_queries(world, login, django_assert_ma
         firm = FirmFactory(name=f"新物业{i}", registered_district=world.shanting, is_filed=True,
                            filed_on=datetime.date(2024, 1, 1))
         estate = EstateFactory(community=world.ziwei, name=f"新小区{i}", firm=firm,
-                               firm_since=datetime.date(2025, 1, 1))
-        ServiceContractFactory(estate=estate, firm=firm)
+                               firm_since=datetime.date(2025, 1, 1))  # the factory signs its contract
     client = login("district_admin")
     with django_assert_max_num_queries(11):
         response = client.get(reverse("enterprises:firm_list"))
@@ -283,8 +282,7 @@ def test_firm_list_runs_a_fixed_number_of_queries(world, login, django_assert_ma
 def test_firm_detail_runs_a_fixed_number_of_queries(world, login, django_assert_max_num_queries):
     for i in range(20):
         estate = EstateFactory(community=world.ziwei, name=f"新小区{i}", firm=world.firm1,
-                               firm_since=datetime.date(2025, 1, 1))
-        ServiceContractFactory(estate=estate, firm=world.firm1)
+                               firm_since=datetime.date(2025, 1, 1))  # the factory signs its contract
         RectificationOrder.objects.create(number=f"ZG-T-{i}", estate=estate, firm=world.firm1, problem="x",
                                           deadline=datetime.date(2026, 1, 1), issued_by=world.users["street_staff"])
     client = login("district_admin")
