@@ -188,3 +188,32 @@ class AppealDecideForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["upheld"].widget.attrs["class"] = "form-check-input"
+
+
+class RecomputeForm(BootstrapFormMixin, forms.Form):
+    """重新计算 after the announcement: the reason is required (it goes on the period's timeline)."""
+
+    reason = forms.CharField(label=_("重新计算原因"), widget=forms.Textarea(attrs={"rows": 2}),
+                             error_messages={"required": _("请填写重新计算的原因。")},
+                             help_text=_("重新计算后申诉期重新开始。"))
+
+
+class RatingCorrectForm(BootstrapFormMixin, forms.Form):
+    """更正 a published result: the new tier and the reason (a new version; the old one stays)."""
+
+    tier = forms.TypedChoiceField(label=_("更正后星级"), coerce=int, choices=TIER_CHOICES)
+    reason = forms.CharField(label=_("更正原因"), widget=forms.Textarea(attrs={"rows": 2}),
+                             error_messages={"required": _("请填写更正原因。")})
+
+
+class WithdrawForm(BootstrapFormMixin, forms.Form):
+    reason = forms.CharField(label=_("撤销原因"), widget=forms.Textarea(attrs={"rows": 2}),
+                             error_messages={"required": _("请填写撤销原因。")})
+
+
+class RecheckConfirmForm(BootstrapFormMixin, forms.Form):
+    """确认复查 of one estate's year (the estate is checked against the user's scope by the view)."""
+
+    estate = forms.IntegerField(widget=forms.HiddenInput())
+    year = forms.IntegerField(widget=forms.HiddenInput(), min_value=2000, max_value=2100)
+    note = forms.CharField(label=_("复查说明"), required=False, widget=forms.Textarea(attrs={"rows": 1}))

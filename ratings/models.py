@@ -1,4 +1,4 @@
-"""Star ratings: policy (versioned), applications, scores, periods, results, appeals."""
+"""Star ratings: policy (versioned), applications, scores, periods, results, appeals, yearly re-checks."""
 from decimal import Decimal
 
 from django.conf import settings
@@ -155,7 +155,10 @@ class ApplicationAttachment(models.Model):
 
 
 class PeriodStatus(models.TextChoices):
-    PROVISIONAL = "provisional", _("待确认")
+    """A quarter's life (DOMAIN.md §5): computed -> announced once (公示, the appeal window) -> published."""
+
+    PROVISIONAL = "provisional", _("待公示")
+    ANNOUNCED = "announced", _("公示中")
     PUBLISHED = "published", _("已公布")
 
 
@@ -164,7 +167,13 @@ class RatingPeriodQuerySet(RatingPolicyQuerySet):
 
 
 class RatingPeriod(models.Model):
-    """One district-quarter of ratings. Provisional results are recomputed; published ones never."""
+    """One district-quarter of ratings.
+
+    Provisional results are recomputed by the nightly job until the district
+    announces them (公示); the announcement opens the appeal window once.
+    After it only the district's recompute with a reason changes the results
+    (and reopens the window); published results never change in place.
+    """
 
     district = models.ForeignKey("communities.District", on_delete=models.PROTECT, related_name="rating_periods",
                                  verbose_name=_("区"))
@@ -174,6 +183,9 @@ class RatingPeriod(models.Model):
                               default=PeriodStatus.PROVISIONAL)
     policy = models.ForeignKey(RatingPolicy, on_delete=models.PROTECT, related_name="+", verbose_name=_("适用政策"))
     computed_at = models.DateTimeField(_("计算时间"), null=True, blank=True)
+    announced_at = models.DateTimeField(_("公示时间"), null=True, blank=True)
+    announced_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+", verbose_name=_("公示人"))
     appeal_deadline = models.DateField(_("申诉截止"), null=True, blank=True)
     published_at = models.DateTimeField(_("公布时间"), null=True, blank=True)
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
@@ -196,6 +208,27 @@ class RatingPeriod(models.Model):
     @property
     def label(self):
         return f"{self.year}Q{self.quarter}"
+
+
+class PeriodAction(models.TextChoices):
+    COMPUTE = "compute", _("计算暂定结果")
+    ANNOUNCE = "announce", _("公示")
+    RECOMPUTE = "recompute", _("重新计算")
+    PUBLISH = "publish", _("确认并公布")
+
+
+class PeriodEvent(TransitionEvent):
+    """The period's timeline: computed by hand, announced, recomputed (comment = the reason), published."""
+
+    period = models.ForeignKey(RatingPeriod, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("操作"), max_length=10, choices=PeriodAction.choices)
+    from_status = models.CharField(max_length=12, choices=PeriodStatus.choices, blank=True)
+    to_status = models.CharField(max_length=12, choices=PeriodStatus.choices)
+    appeal_deadline = models.DateField(_("申诉截止"), null=True, blank=True)
+
+    class Meta(TransitionEvent.Meta):
+        verbose_name = _("评定期记录")
+        verbose_name_plural = _("评定期记录")
 
 
 class ComponentKind(models.TextChoices):
@@ -249,6 +282,11 @@ class Disqualification(models.Model):
     evidence = models.TextField(_("事实与证据"))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
+    # A withdrawn record is kept (struck through) and no longer counts (disqualification_withdraw).
+    withdrawn_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+", verbose_name=_("撤销人"))
+    withdrawal_reason = models.TextField(_("撤销原因"), blank=True)
 
     objects = DisqualificationQuerySet.as_manager()
 
@@ -263,17 +301,27 @@ class NoTierReason(models.TextChoices):
     DISQUALIFIED = "disqualified", _("取消参评资格")
     BELOW = "below", _("得分低于一星级标准")
     MISSING_COMPONENT = "missing_component", _("缺少意见或满意度得分")
+    CORRECTED = "corrected", _("经更正不评星")
 
 
 class StarRatingQuerySet(ScopedQuerySet):
     scope_paths = ESTATE_PATHS
 
+    def current(self):
+        """The current version of each (period, estate): corrections supersede, never delete."""
+        return self.filter(superseded_by__isnull=True, superseded_at__isnull=True)
+
     def published(self):
-        return self.filter(period__status=PeriodStatus.PUBLISHED)
+        """Current versions of published periods (what pays, what the public and plaques show)."""
+        return self.current().filter(period__status=PeriodStatus.PUBLISHED)
 
 
 class StarRating(models.Model):
-    """One estate's result for one period: components, weighted score, tier (0 = no star) and why."""
+    """One estate's result for one period: components, weighted score, tier (0 = no star) and why.
+
+    A published result is corrected as a new version (rating_correct): the old row stays, with
+    `superseded_at` and `superseded_by` set; the current version is the one without them.
+    """
 
     period = models.ForeignKey(RatingPeriod, on_delete=models.PROTECT, related_name="ratings",
                                verbose_name=_("评定期"))
@@ -290,6 +338,14 @@ class StarRating(models.Model):
                                             validators=[MinValueValidator(0), MaxValueValidator(5)])
     no_tier_reason = models.CharField(_("未评星原因"), max_length=20, choices=NoTierReason.choices, blank=True)
     computed_at = models.DateTimeField(_("计算时间"))
+    version = models.PositiveSmallIntegerField(_("版本"), default=1)
+    superseded_at = models.DateTimeField(_("被更正时间"), null=True, blank=True)
+    superseded_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="supersedes", verbose_name=_("更正后版本"))
+    correction_reason = models.TextField(_("更正原因"), blank=True)
+    corrected_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+", verbose_name=_("更正人"))
+    corrected_at = models.DateTimeField(_("更正时间"), null=True, blank=True)
 
     objects = StarRatingQuerySet.as_manager()
 
@@ -298,13 +354,25 @@ class StarRating(models.Model):
         verbose_name_plural = _("星级评定结果")
         ordering = ["period", "-score", "estate_id"]
         constraints = [
-            models.UniqueConstraint(fields=["period", "estate"], name="one_rating_per_estate_period"),
+            # One current version per estate and period. The condition is on superseded_at (set first by
+            # rating_correct, before the new version exists); superseded_by is set in the same transaction,
+            # and a row with superseded_by always has superseded_at (check below).
+            models.UniqueConstraint(fields=["period", "estate"], condition=Q(superseded_at__isnull=True),
+                                    name="one_current_rating_per_estate_period"),
+            models.UniqueConstraint(fields=["period", "estate", "version"], name="one_rating_version_per_estate_period"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="rating_version_from_1"),
+            models.CheckConstraint(condition=Q(superseded_by__isnull=True) | Q(superseded_at__isnull=False),
+                                   name="rating_superseded_has_date"),
             models.CheckConstraint(condition=Q(tier__gte=0, tier__lte=5), name="rating_tier_0_to_5"),
             models.CheckConstraint(condition=Q(tier=0) | Q(no_tier_reason=""), name="rating_reason_only_without_tier"),
         ]
 
     def __str__(self):
         return f"{self.estate} {self.period.label} {self.tier}★"
+
+    @property
+    def is_current(self) -> bool:
+        return self.superseded_by_id is None and self.superseded_at is None
 
 
 class AppealStatus(models.TextChoices):
@@ -344,3 +412,47 @@ class Appeal(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["rating"], condition=Q(status="open"), name="one_open_appeal_per_rating"),
         ]
+
+
+class RecheckDecisionQuerySet(ScopedQuerySet):
+    scope_paths = ESTATE_PATHS
+    scope_edit_levels = ("district",)
+
+
+class RecheckDecision(models.Model):
+    """年度复查: the district confirms an estate's yearly re-check (管城 附件2 七(二)).
+
+    `tier_before` is the tier its latest published quarter of the year shows (the plaque), `tier_after`
+    the tier the yearly mean earns. Where the decision lowers the tier, the plaques of that year's
+    ratings above `tier_after` are revoked (selectors.plaque_ratings, the verification page).
+    """
+
+    estate = models.ForeignKey("communities.Estate", on_delete=models.PROTECT, related_name="recheck_decisions",
+                               verbose_name=_("小区"))
+    year = models.PositiveSmallIntegerField(_("年度"))
+    mean_score = models.DecimalField(_("年度得分"), max_digits=5, decimal_places=2)
+    tier_before = models.PositiveSmallIntegerField(_("复查前星级"))
+    tier_after = models.PositiveSmallIntegerField(_("复查后星级"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("确认人"))
+    decided_at = models.DateTimeField(_("确认时间"))
+    note = models.TextField(_("说明"), blank=True)
+
+    objects = RecheckDecisionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("年度复查结论")
+        verbose_name_plural = _("年度复查结论")
+        ordering = ["-year", "estate_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["estate", "year"], name="one_recheck_decision_per_estate_year"),
+            models.CheckConstraint(condition=Q(tier_before__lte=5, tier_after__lte=5),
+                                   name="recheck_tiers_0_to_5"),
+        ]
+
+    def __str__(self):
+        return f"{self.estate} {self.year} {self.tier_before}★→{self.tier_after}★"
+
+    @property
+    def lowers(self) -> bool:
+        return self.tier_after < self.tier_before

@@ -1,4 +1,5 @@
-"""Reads of the ratings app: the tier a month pays on, yearly ratings, public list."""
+"""Reads of the ratings app: the tier a month pays on, yearly ratings, public list, plaques, and which
+results a user sees (current versions; firms only once announced)."""
 from __future__ import annotations
 
 import datetime
@@ -12,10 +13,31 @@ from accounts.money import round_half_up
 from communities.models import Estate
 from inspections.models import Inspection
 
-from .models import Application, ApplicationStatus, ComponentScore, PeriodStatus, StarRating
+from accounts.scope import scope_of
+
+from .models import Application, ApplicationStatus, ComponentScore, PeriodStatus, RecheckDecision, StarRating
 from .services.periods import quarter_bounds
 from .services.policy import ensure_default_policy, policy_for, tier_for
 from .services.scores import SCORE_LEVELS
+
+
+def sees_provisional(user) -> bool:
+    """Whether the user sees results before the announcement: everyone who sees ratings but firm users
+    (a firm sees its estates' results once announced, DOMAIN.md §5). A user who also holds a place role
+    (district, street, community) or city-wide rights sees them."""
+    scope = scope_of(user)
+    return scope.city or bool(scope.ids("district") or scope.ids("street") or scope.ids("community"))
+
+
+def results_visible_to(user, *, current: bool = True):
+    """The results `user` may see: in scope, current versions (unless current=False, for one result's
+    page and its history), and for firms only those of announced or published periods."""
+    qs = StarRating.objects.visible_to(user)
+    if current:
+        qs = qs.current()
+    if not sees_provisional(user):
+        qs = qs.exclude(period__status=PeriodStatus.PROVISIONAL)
+    return qs
 
 
 def _quarter_index(day: datetime.date) -> int:
@@ -25,7 +47,7 @@ def _quarter_index(day: datetime.date) -> int:
 def published_before(month: datetime.date):
     """Published ratings of quarters that ended before `month` began ("assess first, pay after")."""
     last_closed = _quarter_index(month) - 1  # the quarter before the one `month` lies in
-    return (StarRating.objects.filter(period__status=PeriodStatus.PUBLISHED)
+    return (StarRating.objects.published()
             .annotate(qidx=F("period__year") * 4 + F("period__quarter"))
             .filter(qidx__lte=last_closed))
 
@@ -55,6 +77,13 @@ def yearly_rating(estate: Estate, year: int) -> tuple[Decimal | None, int]:
     return mean, tier_for(policy, mean)
 
 
+def held_rating(estate_id: int, year: int) -> StarRating | None:
+    """The published (current) rating of the estate's latest published quarter of `year`: the tier its
+    plaque shows when the yearly re-check is made."""
+    return (StarRating.objects.published().filter(estate_id=estate_id, period__year=year)
+            .order_by("-period__quarter").first())
+
+
 def public_ratings():
     """Published, starred results for the public page (no login)."""
     return (StarRating.objects.published().filter(tier__gt=0)
@@ -67,9 +96,28 @@ PLAQUE_MIN_TIER = 3
 PLAQUE_SALT = "ratings.plaque"
 
 
+def _revoking_decisions():
+    """Re-check decisions that lowered the tier and revoke the plaque of the (OuterRef) rating: same estate
+    and year, the rating's tier above the tier the yearly mean earns."""
+    return RecheckDecision.objects.filter(estate_id=OuterRef("estate_id"), year=OuterRef("period__year"),
+                                          tier_after__lt=F("tier_before")).filter(tier_after__lt=OuterRef("tier"))
+
+
 def plaque_ratings():
-    """Ratings that earn a plaque: published, 3★ or more."""
-    return StarRating.objects.published().filter(tier__gte=PLAQUE_MIN_TIER)
+    """Ratings that earn a plaque: published, current version, 3★ or more, not revoked by a re-check."""
+    return (StarRating.objects.published().filter(tier__gte=PLAQUE_MIN_TIER)
+            .exclude(Exists(_revoking_decisions())))
+
+
+def revocation_of(rating: StarRating) -> RecheckDecision | None:
+    """The yearly re-check decision that revoked this rating's plaque, if any."""
+    return (RecheckDecision.objects.filter(estate_id=rating.estate_id, year=rating.period.year,
+                                           tier_after__lt=F("tier_before"))
+            .filter(tier_after__lt=rating.tier).select_related("decided_by").first())
+
+
+def recheck_decision(estate_id: int, year: int) -> RecheckDecision | None:
+    return RecheckDecision.objects.filter(estate_id=estate_id, year=year).select_related("decided_by").first()
 
 
 def plaque_token(rating_id: int) -> str:
@@ -134,8 +182,9 @@ def yearly_ratings(*, user, year: int) -> list[dict]:
 
     One aggregate query, then per estate: mean (half-up, 0.01), the tier the
     mean earns under the district's policy at the year's end, the tier the
-    estate holds from its latest published quarter, and whether the re-check
-    lowers it (DOMAIN.md §5: "one that no longer meets its tier loses it").
+    estate holds from its latest published quarter, whether the re-check
+    lowers it (DOMAIN.md §5: "one that no longer meets its tier loses it"),
+    and the district's confirmed decision, if any (one more query).
     """
     from django.db.models import Count, Sum
 
@@ -149,6 +198,8 @@ def yearly_ratings(*, user, year: int) -> list[dict]:
                                                                       estate_id__in=[x["estate_id"] for x in rows])
               .order_by("estate_id", "-period__quarter").values("estate_id", "tier", "period__quarter")):
         latest.setdefault(r["estate_id"], r)
+    decisions = {d.estate_id: d for d in RecheckDecision.objects.filter(
+        year=year, estate_id__in=[x["estate_id"] for x in rows]).select_related("decided_by")}
     policies = {}
     out = []
     for r in rows:
@@ -161,8 +212,8 @@ def yearly_ratings(*, user, year: int) -> list[dict]:
         mean = round_half_up(r["total"] / r["n"])
         tier = tier_for(policies[district_id], mean)
         held = latest[r["estate_id"]]
-        out.append({"estate_id": r["estate_id"], "estate": r["estate__name"],
+        out.append({"estate_id": r["estate_id"], "estate": r["estate__name"], "district_id": district_id,
                     "street": r["estate__community__street__name"], "quarters": r["n"], "mean": mean,
                     "tier": tier, "held_tier": held["tier"], "held_quarter": held["period__quarter"],
-                    "lowered": tier < held["tier"]})
+                    "lowered": tier < held["tier"], "decision": decisions.get(r["estate_id"])})
     return out

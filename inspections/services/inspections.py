@@ -13,6 +13,7 @@ from PIL import Image, UnidentifiedImageError
 
 from accounts.models import User
 from communities.models import Estate
+from ratings.models import PeriodStatus, RatingPeriod
 
 from ..models import (
     Inspection,
@@ -56,6 +57,16 @@ def _lock_editable(actor: User, inspection: Inspection) -> Inspection:
     return inspection
 
 
+def _check_quarter_open(estate: Estate, date: datetime.date) -> None:
+    """An inspection counts in its quarter's star rating: once that rating is published for the estate's
+    district, the quarter's inspections cannot be added or corrected (DOMAIN.md §5)."""
+    if RatingPeriod.objects.filter(district_id=estate.community.street.district_id, year=date.year,
+                                   quarter=(date.month - 1) // 3 + 1, status=PeriodStatus.PUBLISHED).exists():
+        raise ValidationError(_("%(y)d 年第 %(q)d 季度星级评定结果已公布，检查记录不能再新增或更正；"
+                                "如需更正评定结果，请由区住房保障服务中心办理评定结果更正。") % {
+            "y": date.year, "q": (date.month - 1) // 3 + 1})
+
+
 def _check_date(date: datetime.date) -> None:
     if date > timezone.localdate():
         raise ValidationError({"date": _("检查日期不能晚于今天。")})
@@ -72,6 +83,7 @@ def inspection_start(*, actor: User, estate: Estate, kind: str, date: datetime.d
     _check_date(date)
     if not inspectors.strip():
         raise ValidationError({"inspectors": _("请填写检查人员。")})
+    _check_quarter_open(estate, date)
     rubric = active_rubric_for(estate, date)
     inspection = Inspection.objects.create(
         estate=estate, rubric=rubric, kind=kind, date=date, inspectors=inspectors.strip(),
@@ -160,6 +172,7 @@ def compute_total(inspection: Inspection) -> Decimal:
 def inspection_submit(*, actor: User, inspection: Inspection) -> Inspection:
     """Lock the inspection with its computed total; a correction supersedes its original now."""
     inspection = _lock_editable(actor, inspection)
+    _check_quarter_open(inspection.estate, inspection.date)
     inspection.total = compute_total(inspection)
     inspection.status = InspectionStatus.SUBMITTED
     inspection.submitted_at = timezone.now()
@@ -181,6 +194,7 @@ def inspection_correct(*, actor: User, inspection: Inspection, reason: str) -> I
         raise ValidationError(_("该检查已有更正记录，请在更正记录上继续。"))
     if not reason.strip():
         raise ValidationError({"reason": _("请填写更正原因。")})
+    _check_quarter_open(original.estate, original.date)
     copy = Inspection.objects.create(
         estate=original.estate, rubric=original.rubric, kind=original.kind, date=original.date,
         inspectors=original.inspectors, overall_comment=original.overall_comment, created_by=actor,

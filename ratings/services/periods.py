@@ -1,4 +1,4 @@
-"""The quarterly rating job, publication and appeals.
+"""The quarterly rating job, the period's lifecycle (announce, recompute, publish) and appeals.
 
 Score of an estate for a quarter (DOMAIN.md §5, our documented rounding):
   inspection component = mean of the totals of the quarter's submitted (not
@@ -6,6 +6,19 @@ Score of an estate for a quarter (DOMAIN.md §5, our documented rounding):
   figure used);
   score = inspection × w_i/100 + opinion × w_o/100 + satisfaction × w_s/100,
   rounded half-up to 0.01; tier = highest tier whose threshold ≤ score.
+
+A period's life (PERIOD_TRANSITIONS; every step but the nightly recompute
+writes a PeriodEvent):
+  待公示 (provisional): the nightly job computes the quarter from its run day
+      on, every night, until the district announces it; the district admin
+      may compute by hand too.
+  公示中 (announced): the district announced the results once; the appeal
+      window runs to announcement day + the policy's appeal days. The job
+      leaves the period alone; only the district admin's recompute with a
+      reason changes the results, and it reopens the window.
+  已公布 (published): after the window, with every appeal decided. Results
+      never change in place again; a correction is a new version
+      (services/corrections.py).
 """
 from __future__ import annotations
 
@@ -17,12 +30,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.bulk import insert_rows
 from accounts.models import User
 from accounts.money import round_half_up
 from accounts.scope import scope_of
 from communities.models import District
+from enterprises.selectors import Span, firms_serving, spans_by_estate
 from inspections.models import Inspection
 from inspections.selectors import quarter_of
 
@@ -35,6 +50,8 @@ from ..models import (
     ComponentScore,
     Disqualification,
     NoTierReason,
+    PeriodAction,
+    PeriodEvent,
     PeriodStatus,
     RatingPeriod,
     StarRating,
@@ -42,6 +59,15 @@ from ..models import (
 from .policy import ensure_default_policy, policy_for, tier_for
 
 HUNDRED = Decimal("100")
+P = PeriodStatus
+
+# action -> (statuses it starts from, status it leads to). Who may: the district's admin, always.
+PERIOD_TRANSITIONS = {
+    PeriodAction.COMPUTE: (frozenset({P.PROVISIONAL}), P.PROVISIONAL),
+    PeriodAction.ANNOUNCE: (frozenset({P.PROVISIONAL}), P.ANNOUNCED),
+    PeriodAction.RECOMPUTE: (frozenset({P.ANNOUNCED}), P.ANNOUNCED),
+    PeriodAction.PUBLISH: (frozenset({P.ANNOUNCED}), P.PUBLISHED),
+}
 
 
 def quarter_bounds(year: int, quarter: int) -> tuple[datetime.date, datetime.date]:
@@ -50,27 +76,57 @@ def quarter_bounds(year: int, quarter: int) -> tuple[datetime.date, datetime.dat
     return quarter_of(datetime.date(year, 3 * quarter - 2, 1))
 
 
-def _locked_period(district: District, year: int, quarter: int) -> RatingPeriod:
-    """Get or create the period row and lock it; a concurrent creator waits, then finds it."""
+def _locked_period(district: District, year: int, quarter: int) -> tuple[RatingPeriod, bool]:
+    """Get or create the period row and lock it; a concurrent creator waits, then finds it.
+
+    Returns (period, created); `created` is True for the one caller whose insert made the row.
+    """
     _start, end = quarter_bounds(year, quarter)
     policy = policy_for(district.pk, end) or ensure_default_policy(district)
+    created = False
     try:
         with transaction.atomic():
-            RatingPeriod.objects.get_or_create(district=district, year=year, quarter=quarter,
-                                               defaults={"policy": policy})
+            _obj, created = RatingPeriod.objects.get_or_create(district=district, year=year, quarter=quarter,
+                                                               defaults={"policy": policy})
     except IntegrityError:
         pass  # another worker created it first
-    return RatingPeriod.objects.select_for_update().select_related("policy").get(
+    period = RatingPeriod.objects.select_for_update().select_related("policy").get(
         district=district, year=year, quarter=quarter)
+    return period, created
 
+
+# --- the computation ---------------------------------------------------------------------------------------
 
 # The values a result row carries, in this order (computed_at aside).
 VALUE_FIELDS = ("firm_id", "inspection_count", "inspection_score", "opinion_score", "satisfaction_score", "score",
                 "tier", "no_tier_reason")
 
 
+def _owner(spans: list[Span], day: datetime.date) -> int | None:
+    owner = None
+    for s in spans:  # oldest first: a later start wins a shared day (enterprises/selectors.py)
+        if s.start <= day and (s.end is None or s.end >= day):
+            owner = s.firm_id
+    return owner
+
+
+def rating_firm(spans: list[Span], first: datetime.date, last: datetime.date, fallback: int | None) -> int | None:
+    """The firm a quarter's rating names: the one serving on the quarter's last day, else the last one
+    that served in the quarter, else `fallback` (the application's firm). The rating belongs to the
+    estate; every firm that served in the quarter may appeal it (appeal_submit)."""
+    relevant = [s for s in spans if s.start <= last and (s.end is None or s.end >= first)]
+    if not relevant:
+        return fallback
+    last_served = max(min(last, s.end or last) for s in relevant)
+    return _owner(relevant, last_served)
+
+
 def compute_values(period: RatingPeriod) -> dict[int, tuple]:
-    """estate_id -> VALUE_FIELDS for every participating estate, computed from scratch (nothing is written)."""
+    """estate_id -> VALUE_FIELDS for every participating estate, computed from scratch (nothing is written).
+
+    Withdrawn disqualifications do not count. An upheld appeal's adjusted tier wins over everything
+    the computation says, a disqualification included, on every recompute.
+    """
     policy = period.policy
     start, end = quarter_bounds(period.year, period.quarter)
     in_district = {"estate__community__street__district_id": period.district_id}
@@ -78,6 +134,7 @@ def compute_values(period: RatingPeriod) -> dict[int, tuple]:
         Application.objects.filter(year=period.year, status=ApplicationStatus.ACCEPTED, **in_district)
         .values_list("estate_id", "firm_id")
     )
+    spans = spans_by_estate(participants)
     inspections = {
         r["estate_id"]: (r["n"], r["s"])
         for r in Inspection.objects.counted().filter(date__range=(start, end), **in_district)
@@ -89,17 +146,19 @@ def compute_values(period: RatingPeriod) -> dict[int, tuple]:
             year=period.year, quarter=period.quarter, **in_district).values_list("estate_id", "kind", "score")
     }
     disqualified = set(
-        Disqualification.objects.filter(year=period.year, quarter=period.quarter, **in_district)
+        Disqualification.objects.filter(year=period.year, quarter=period.quarter, withdrawn_at__isnull=True,
+                                        **in_district)
         .values_list("estate_id", flat=True)
     )
+    # The latest upheld appeal with an adjusted tier, per estate (later decisions win).
     adjusted = dict(
         Appeal.objects.filter(rating__period=period, status=AppealStatus.UPHELD, adjusted_tier__isnull=False)
-        .values_list("rating__estate_id", "adjusted_tier")
+        .order_by("decided_at", "pk").values_list("rating__estate_id", "adjusted_tier")
     )
     w_i, w_o, w_s = (policy.weight_inspection / HUNDRED, policy.weight_opinion / HUNDRED,
                      policy.weight_satisfaction / HUNDRED)
     values = {}
-    for estate_id, firm_id in participants.items():
+    for estate_id, app_firm_id in participants.items():
         n, total = inspections.get(estate_id, (0, None))
         insp = round_half_up(total / n) if n else None
         opinion = components.get((estate_id, ComponentKind.OPINION))
@@ -116,70 +175,89 @@ def compute_values(period: RatingPeriod) -> dict[int, tuple]:
         else:
             tier = tier_for(policy, score)
             reason = "" if tier else NoTierReason.BELOW
-        if estate_id in adjusted and reason != NoTierReason.DISQUALIFIED:
-            tier, reason = adjusted[estate_id], ("" if adjusted[estate_id] else reason or NoTierReason.BELOW)
+        if estate_id in adjusted:
+            tier = adjusted[estate_id]
+            reason = "" if tier else (reason or NoTierReason.BELOW)
+        firm_id = rating_firm(spans.get(estate_id, []), start, end, app_firm_id)
         values[estate_id] = (firm_id, n, insp, opinion, satisfaction, score, tier, str(reason))
     return values
 
 
 def _write_results(period: RatingPeriod, values: dict[int, tuple], now) -> None:
-    """Make the stored rows equal `values`, writing only what differs (a rerun on unchanged data writes nothing)."""
+    """Make the stored rows equal `values`, writing only what differs (a rerun on unchanged data writes nothing).
+
+    Only ever called for a period that is not published, whose rows are all current first versions
+    (corrections exist only after publication): it reads and writes current rows only.
+    """
+    assert period.status != PeriodStatus.PUBLISHED
     existing = {
         row[0]: (row[1], row[2:])
-        for row in StarRating.objects.filter(period=period).values_list("estate_id", "pk", *VALUE_FIELDS)
+        for row in StarRating.objects.current().filter(period=period).values_list("estate_id", "pk", *VALUE_FIELDS)
     }
     gone = [pk for estate_id, (pk, _v) in existing.items() if estate_id not in values]
     if gone:
+        appealed = (StarRating.objects.filter(pk__in=gone, appeals__isnull=False)
+                    .values_list("estate__name", flat=True).distinct())
+        if appealed:
+            raise ValidationError(_("“%(e)s”已不再参评，但其结果已有申诉记录，不能从本期结果中移除；请先核实申报。")
+                                  % {"e": "、".join(appealed)})
         StarRating.objects.filter(pk__in=gone).delete()
-    fields = ("period_id", "estate_id", "computed_at", *VALUE_FIELDS)
+    fields = ("period_id", "estate_id", "version", "computed_at", *VALUE_FIELDS)
     new, updated = [], []
     for estate_id, v in values.items():
         if estate_id not in existing:
-            new.append((period.pk, estate_id, now, *v))
+            new.append((period.pk, estate_id, 1, now, *v))
         elif existing[estate_id][1] != v:
-            updated.append((period.pk, estate_id, now, *v))
+            updated.append((period.pk, estate_id, 1, now, *v))
     insert_rows(StarRating, fields, new)
-    insert_rows(StarRating, fields, updated, conflict=("period_id", "estate_id"), update=fields[2:])
+    insert_rows(StarRating, fields, updated, conflict=("period_id", "estate_id", "version"), update=fields[3:])
 
 
-def run_period(*, district: District, year: int, quarter: int, today: datetime.date | None = None) -> RatingPeriod:
-    """Compute (or recompute) a district's provisional results for a quarter. Idempotent.
+def _compute(period: RatingPeriod, now: datetime.datetime) -> None:
+    """(Re)compute a locked, unpublished period with the policy in force on the quarter's last day."""
+    _start, end = quarter_bounds(period.year, period.quarter)
+    period.policy = policy_for(period.district_id, end) or ensure_default_policy(period.district)
+    _write_results(period, compute_values(period), now)
+    period.computed_at = now
+    period.save(update_fields=["policy", "computed_at"])
 
-    One transaction under a lock on the period row: a second run, or a second
-    worker, waits and then recomputes the same rows; the unique (period,
-    estate) constraint and the upsert make duplicates impossible. A published
-    period is returned untouched.
-    """
-    today = today or timezone.localdate()
+
+def _event(period: RatingPeriod, action: str, actor: User | None, from_status: str, comment: str = "") -> PeriodEvent:
+    return PeriodEvent.objects.create(period=period, action=action, actor=actor, from_status=from_status,
+                                      to_status=period.status, appeal_deadline=period.appeal_deadline,
+                                      comment=comment)
+
+
+def _check_ended(year: int, quarter: int, today: datetime.date) -> None:
     _start, end = quarter_bounds(year, quarter)
     if end >= today:
         raise ValidationError(_("%(y)dQ%(q)d 尚未结束，不能评定。") % {"y": year, "q": quarter})
+
+
+def run_period(*, district: District, year: int, quarter: int, today: datetime.date) -> RatingPeriod:
+    """The job: compute a district's provisional results for a quarter, until they are announced. Idempotent.
+
+    One transaction under a lock on the period row: a second run, or a second
+    worker, waits and then recomputes the same rows; the unique constraints and
+    the upsert make duplicates impossible. An announced or published period is
+    returned untouched (its appeal window never moves by the job). The first
+    computation is recorded on the period's timeline.
+    """
+    _check_ended(year, quarter, today)
     with transaction.atomic():
-        period = _locked_period(district, year, quarter)
-        if period.status == PeriodStatus.PUBLISHED:
+        period, created = _locked_period(district, year, quarter)
+        if period.status != PeriodStatus.PROVISIONAL:
             return period
-        now = timezone.now()
-        _write_results(period, compute_values(period), now)
-        period.computed_at = now
-        period.appeal_deadline = today + datetime.timedelta(days=period.policy.appeal_days)
-        period.save(update_fields=["computed_at", "appeal_deadline"])
+        _compute(period, timezone.now())
+        if created:
+            _event(period, PeriodAction.COMPUTE, None, "", comment=_("定时任务自动计算"))
     return period
 
 
-def period_run(*, actor: User, district: District, year: int, quarter: int,
-               today: datetime.date | None = None) -> RatingPeriod:
-    """run_period started by a person (the page's 计算 button): only the district's admin may."""
-    if not District.objects.editable_by(actor).filter(pk=district.pk).exists():
-        raise ValidationError(_("只有本区管理员可以计算评定结果。"))
-    period = run_period(district=district, year=year, quarter=quarter, today=today)
-    if period.status == PeriodStatus.PUBLISHED:
-        raise ValidationError(_("%(p)s 评定结果已公布，不能重新计算。") % {"p": period.label})
-    return period
-
-
-def run_all_districts(*, year: int, quarter: int, district_ids: list[int] | None = None) -> list[RatingPeriod]:
+def run_all_districts(*, year: int, quarter: int, today: datetime.date,
+                      district_ids: list[int] | None = None) -> list[RatingPeriod]:
     districts = District.objects.all() if district_ids is None else District.objects.filter(pk__in=district_ids)
-    return [run_period(district=d, year=year, quarter=quarter) for d in districts]
+    return [run_period(district=d, year=year, quarter=quarter, today=today) for d in districts]
 
 
 def previous_quarter(today: datetime.date) -> tuple[int, int]:
@@ -187,9 +265,9 @@ def previous_quarter(today: datetime.date) -> tuple[int, int]:
     return (today.year, q - 1) if q > 1 else (today.year - 1, 4)
 
 
-def scheduled_run(*, today: datetime.date | None = None) -> list[RatingPeriod]:
-    """Beat task body: on each district's configured day after a quarter ends, rate the quarter just ended."""
-    today = today or timezone.localdate()
+def scheduled_run(*, today: datetime.date) -> list[RatingPeriod]:
+    """Beat task body (daily): from each district's run day after a quarter ends, compute the quarter just
+    ended, every day until the district announces it (run_period then leaves it alone)."""
     year, quarter = previous_quarter(today)
     _start, end = quarter_bounds(year, quarter)
     due = []
@@ -197,58 +275,186 @@ def scheduled_run(*, today: datetime.date | None = None) -> list[RatingPeriod]:
         policy = policy_for(district.pk, end) or ensure_default_policy(district)
         if (today - end).days >= policy.run_day:
             due.append(district.pk)
-    return run_all_districts(year=year, quarter=quarter, district_ids=due)
+    return run_all_districts(year=year, quarter=quarter, today=today, district_ids=due)
 
 
-def _check_district_admin(actor: User, period: RatingPeriod) -> None:
-    if not District.objects.editable_by(actor).filter(pk=period.district_id).exists():
-        raise ValidationError(_("只有本区管理员可以确认和公布评定结果。"))
+# --- the lifecycle: one question per action ----------------------------------------------------------------
+
+ADMIN_ONLY = {
+    PeriodAction.COMPUTE: gettext_lazy("只有本区管理员可以计算评定结果。"),
+    PeriodAction.ANNOUNCE: gettext_lazy("只有本区管理员可以公示评定结果。"),
+    PeriodAction.RECOMPUTE: gettext_lazy("只有本区管理员可以重新计算评定结果。"),
+    PeriodAction.PUBLISH: gettext_lazy("只有本区管理员可以确认和公布评定结果。"),
+}
+
+
+def is_district_admin(user: User, district_id: int) -> bool:
+    return District.objects.editable_by(user).filter(pk=district_id).exists()
+
+
+def period_refusal(user: User, period: RatingPeriod, action: str, today: datetime.date, *,
+                   admin: bool | None = None) -> str | None:
+    """Why `user` may not take `action` on `period` today, or None when they may.
+
+    The one answer the services enforce and the period pages read to show a
+    button, or the note that says why it is not offered. `admin` may pass an
+    already known answer to "is the user the district's admin" (saves a query).
+    """
+    if admin is None:
+        admin = is_district_admin(user, period.district_id)
+    if not admin:
+        return str(ADMIN_ONLY[action])
+    p = period.label
+    sources, _target = PERIOD_TRANSITIONS[action]
+    if period.status not in sources:
+        if period.status == P.PUBLISHED:
+            return {
+                PeriodAction.PUBLISH: _("%(p)s 评定结果已公布，不能重复公布。"),
+                PeriodAction.ANNOUNCE: _("%(p)s 评定结果已公布。"),
+            }.get(action, _("%(p)s 评定结果已公布，不能重新计算；如需更正，请逐个小区办理评定结果更正。")) % {"p": p}
+        if period.status == P.ANNOUNCED:
+            return {
+                PeriodAction.ANNOUNCE: _("%(p)s 评定结果已于 %(d)s 公示，不能重复公示。"),
+                PeriodAction.COMPUTE: _("%(p)s 评定结果已于 %(d)s 公示，不能直接重新计算；"
+                                        "如需重新计算，请在评定期页面填写原因。"),
+            }[action] % {"p": p, "d": timezone.localtime(period.announced_at).date() if period.announced_at else "—"}
+        # provisional
+        return {
+            PeriodAction.RECOMPUTE: _("%(p)s 尚未公示，可直接计算，不需填写原因。"),
+            PeriodAction.PUBLISH: _("%(p)s 尚未公示：请先公示，申诉期满且申诉处理完毕后再公布。"),
+        }[action] % {"p": p}
+    if action == PeriodAction.ANNOUNCE and period.computed_at is None:
+        return _("请先计算本期评定结果。")
+    if action == PeriodAction.PUBLISH:
+        if period.appeal_deadline and today <= period.appeal_deadline:
+            return _("申诉期至 %(d)s 结束，申诉期内不能公布。") % {"d": period.appeal_deadline}
+        if Appeal.objects.filter(rating__period=period, status=AppealStatus.OPEN).exists():
+            return _("还有未处理的申诉，请先处理后再公布。")
+    return None
+
+
+def _refuse_unless_allowed(actor: User, period: RatingPeriod, action: str, today: datetime.date) -> None:
+    refusal = period_refusal(actor, period, action, today)
+    if refusal:
+        raise ValidationError(refusal)
+
+
+def period_run(*, actor: User, district: District, year: int, quarter: int, today: datetime.date) -> RatingPeriod:
+    """计算 by hand (the periods page): the job's computation of a quarter not yet announced, recorded."""
+    if not is_district_admin(actor, district.pk):
+        raise ValidationError(str(ADMIN_ONLY[PeriodAction.COMPUTE]))
+    _check_ended(year, quarter, today)
+    with transaction.atomic():
+        period, _created = _locked_period(district, year, quarter)
+        _refuse_unless_allowed(actor, period, PeriodAction.COMPUTE, today)
+        _compute(period, timezone.now())
+        _event(period, PeriodAction.COMPUTE, actor, period.status)
+    return period
+
+
+def _locked(period: RatingPeriod) -> RatingPeriod:
+    return RatingPeriod.objects.select_for_update().select_related("policy", "district").get(pk=period.pk)
 
 
 @transaction.atomic
-def publish_period(*, actor: User, period: RatingPeriod, today: datetime.date | None = None) -> RatingPeriod:
-    today = today or timezone.localdate()
-    _check_district_admin(actor, period)
-    period = RatingPeriod.objects.select_for_update().get(pk=period.pk)
-    if period.status == PeriodStatus.PUBLISHED:
-        raise ValidationError(_("%(p)s 评定结果已公布，不能重复公布。") % {"p": period.label})
-    if period.computed_at is None:
-        raise ValidationError(_("请先计算本期评定结果。"))
-    if period.appeal_deadline and today <= period.appeal_deadline:
-        raise ValidationError(_("申诉期至 %(d)s 结束，申诉期内不能公布。") % {"d": period.appeal_deadline})
-    if Appeal.objects.filter(rating__period=period, status=AppealStatus.OPEN).exists():
-        raise ValidationError(_("还有未处理的申诉，请先处理后再公布。"))
-    period.status = PeriodStatus.PUBLISHED
-    period.published_at = timezone.now()
-    period.published_by = actor
-    period.save(update_fields=["status", "published_at", "published_by"])
+def period_announce(*, actor: User, period: RatingPeriod, today: datetime.date,
+                    now: datetime.datetime | None = None) -> RatingPeriod:
+    """公示: once, by the district admin; opens the appeal window to today + the policy's appeal days."""
+    period = _locked(period)
+    _refuse_unless_allowed(actor, period, PeriodAction.ANNOUNCE, today)
+    before = period.status
+    period.status = P.ANNOUNCED
+    period.announced_at = now or timezone.now()
+    period.announced_by = actor
+    period.appeal_deadline = today + datetime.timedelta(days=period.policy.appeal_days)
+    period.save(update_fields=["status", "announced_at", "announced_by", "appeal_deadline"])
+    _event(period, PeriodAction.ANNOUNCE, actor, before)
     return period
 
 
 @transaction.atomic
-def appeal_submit(*, actor: User, rating: StarRating, reason: str, today: datetime.date | None = None) -> Appeal:
-    today = today or timezone.localdate()
-    rating = StarRating.objects.select_related("period").select_for_update().get(pk=rating.pk)
-    if rating.firm_id is None or rating.firm_id not in scope_of(actor).ids("firm", edit=True):
-        raise ValidationError(_("只能对本企业服务小区的评定结果申诉。"))
+def period_recompute(*, actor: User, period: RatingPeriod, reason: str, today: datetime.date,
+                     now: datetime.datetime | None = None) -> RatingPeriod:
+    """重新计算 after the announcement: by the district admin, with a reason; reopens the appeal window
+    (new deadline = today + appeal days). Upheld appeals keep their adjusted tiers."""
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("请填写重新计算的原因。")})
+    period = _locked(period)
+    _refuse_unless_allowed(actor, period, PeriodAction.RECOMPUTE, today)
+    _compute(period, now or timezone.now())
+    period.appeal_deadline = today + datetime.timedelta(days=period.policy.appeal_days)
+    period.save(update_fields=["appeal_deadline"])
+    _event(period, PeriodAction.RECOMPUTE, actor, period.status, comment=reason.strip())
+    return period
+
+
+@transaction.atomic
+def period_publish(*, actor: User, period: RatingPeriod, today: datetime.date,
+                   now: datetime.datetime | None = None) -> RatingPeriod:
+    """确认并公布: announced, the appeal window over (today > deadline), no open appeal."""
+    period = _locked(period)
+    _refuse_unless_allowed(actor, period, PeriodAction.PUBLISH, today)
+    before = period.status
+    period.status = P.PUBLISHED
+    period.published_at = now or timezone.now()
+    period.published_by = actor
+    period.save(update_fields=["status", "published_at", "published_by"])
+    _event(period, PeriodAction.PUBLISH, actor, before)
+    return period
+
+
+# --- appeals -----------------------------------------------------------------------------------------------
+
+def appealing_firm(user: User, rating: StarRating) -> int | None:
+    """The user's firm that may appeal `rating`: one that served the estate on at least one day of the
+    rating's quarter (the rating belongs to the estate, DOMAIN.md §5), or None."""
+    mine = scope_of(user).ids("firm", edit=True)
+    if not mine:
+        return None
+    start, end = quarter_bounds(rating.period.year, rating.period.quarter)
+    return next((f for f in firms_serving(rating.estate_id, start, end) if f in mine), None)
+
+
+def appeal_refusal(user: User, rating: StarRating, today: datetime.date) -> str | None:
+    """Why `user` may not appeal `rating` today, or None (the service and the page's form ask this)."""
+    if appealing_firm(user, rating) is None:
+        return _("只能对本企业服务过的小区的评定结果申诉。")
+    if not rating.is_current:
+        return _("该结果已有更正版本，不能再申诉。")
     period = rating.period
-    if period.status == PeriodStatus.PUBLISHED or (period.appeal_deadline and today > period.appeal_deadline):
-        raise ValidationError(_("申诉期已过（截止 %(d)s），不能再申诉。") % {"d": period.appeal_deadline})
+    if period.status == P.PROVISIONAL:
+        return _("本期评定结果尚未公示，公示后才能申诉。")
+    if period.status == P.PUBLISHED or today > period.appeal_deadline:
+        return _("申诉期已过（截止 %(d)s），不能再申诉。") % {"d": period.appeal_deadline}
+    return None
+
+
+@transaction.atomic
+def appeal_submit(*, actor: User, rating: StarRating, reason: str, today: datetime.date) -> Appeal:
+    rating = StarRating.objects.select_related("period").select_for_update(of=("self",)).get(pk=rating.pk)
+    refusal = appeal_refusal(actor, rating, today)
+    if refusal:
+        raise ValidationError(refusal)
     if not reason.strip():
         raise ValidationError({"reason": _("请填写申诉理由。")})
     if Appeal.objects.filter(rating=rating, status=AppealStatus.OPEN).exists():
         raise ValidationError(_("该结果已有待处理的申诉。"))
-    return Appeal.objects.create(rating=rating, firm_id=rating.firm_id, reason=reason.strip(), submitted_by=actor)
+    return Appeal.objects.create(rating=rating, firm_id=appealing_firm(actor, rating), reason=reason.strip(),
+                                 submitted_by=actor)
 
 
 @transaction.atomic
-def appeal_decide(*, actor: User, appeal: Appeal, upheld: bool, decision: str,
-                  adjusted_tier: int | None = None) -> Appeal:
-    appeal = Appeal.objects.select_for_update().select_related("rating__period").get(pk=appeal.pk)
-    _check_district_admin(actor, appeal.rating.period)
+def appeal_decide(*, actor: User, appeal: Appeal, upheld: bool, decision: str, adjusted_tier: int | None = None,
+                  now: datetime.datetime | None = None) -> Appeal:
+    """The district admin decides an appeal while the period is announced. An upheld appeal's adjusted
+    tier is written to the rating now and wins on every recompute (compute_values)."""
+    appeal = Appeal.objects.select_for_update(of=("self",)).select_related("rating__period").get(pk=appeal.pk)
+    period = appeal.rating.period
+    if not is_district_admin(actor, period.district_id):
+        raise ValidationError(_("只有本区管理员可以处理申诉。"))
     if appeal.status != AppealStatus.OPEN:
         raise ValidationError(_("该申诉已处理。"))
-    if appeal.rating.period.status == PeriodStatus.PUBLISHED:
+    if period.status == P.PUBLISHED:
         raise ValidationError(_("本期结果已公布，不能再处理申诉。"))
     if not decision.strip():
         raise ValidationError({"decision": _("请填写处理意见。")})
@@ -258,7 +464,7 @@ def appeal_decide(*, actor: User, appeal: Appeal, upheld: bool, decision: str,
     appeal.decision = decision.strip()
     appeal.adjusted_tier = adjusted_tier if upheld else None
     appeal.decided_by = actor
-    appeal.decided_at = timezone.now()
+    appeal.decided_at = now or timezone.now()
     appeal.save()
     if upheld and adjusted_tier is not None:
         rating = appeal.rating

@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -130,6 +131,41 @@ def disqualify(*, actor: User, estate: Estate, year: int, quarter: int, reason: 
         raise ValidationError({"evidence": _("请填写事实与证据。")})
     return Disqualification.objects.create(estate=estate, year=year, quarter=quarter, reason=reason,
                                            occurred_on=occurred_on, evidence=evidence.strip(), recorded_by=actor)
+
+
+def withdrawal_refusal(user: User, disqualification: Disqualification) -> str | None:
+    """Why `user` may not withdraw the record (None: may). Scope is checked by the caller's lookup."""
+    if disqualification.withdrawn_at is not None:
+        return _("该取消参评记录已于 %(d)s 撤销，不能重复撤销。") % {
+            "d": timezone.localtime(disqualification.withdrawn_at).date()}
+    estate = disqualification.estate
+    if RatingPeriod.objects.filter(district_id=estate.community.street.district_id, year=disqualification.year,
+                                   quarter=disqualification.quarter, status=PeriodStatus.PUBLISHED).exists():
+        return _("%(y)d 年第 %(q)d 季度评定结果已公布，取消参评记录不能再撤销；如需更正评定结果，"
+                 "请由区住房保障服务中心办理评定结果更正。") % {"y": disqualification.year, "q": disqualification.quarter}
+    return None
+
+
+@transaction.atomic
+def disqualification_withdraw(*, actor: User, disqualification: Disqualification, reason: str,
+                              now: datetime.datetime) -> Disqualification:
+    """撤销 a disqualification recorded in error: district or street staff in scope, with a reason, before
+    the quarter is published. The record stays (shown struck through); the quarter's computation ignores
+    it from then on (an announced quarter changes when the district recomputes it)."""
+    record = (Disqualification.objects.editable_by(actor).select_for_update(of=("self",))
+              .select_related("estate__community__street").filter(pk=disqualification.pk).first())
+    if record is None:
+        raise ValidationError(_("该取消参评记录不在您的管辖范围内。"))
+    refusal = withdrawal_refusal(actor, record)
+    if refusal:
+        raise ValidationError(refusal)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("请填写撤销原因。")})
+    record.withdrawn_at = now
+    record.withdrawn_by = actor
+    record.withdrawal_reason = reason.strip()
+    record.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+    return record
 
 
 @dataclass

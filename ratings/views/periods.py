@@ -1,5 +1,9 @@
 """Period pages: the list and the run form (district admins), the results of a period (sortable,
-filterable, Excel), publication, an estate's breakdown with appeals, the appeal decision, 我的星级."""
+filterable, Excel) with its timeline and the lifecycle buttons (公示, 重新计算, 确认并公布), an estate's
+breakdown with appeals, versions and the correction form, the appeal decision, 我的星级.
+
+Which buttons a page offers is answered by the services' own refusal functions (period_refusal,
+appeal_refusal, correction_refusal), so a page never offers what the service would refuse."""
 from __future__ import annotations
 
 from django.contrib import messages
@@ -18,10 +22,35 @@ from accounts.views import ScopedListView
 from communities.models import District
 
 from ..filters import MyRatingFilter, PeriodFilter, ResultFilter
-from ..forms import AppealDecideForm, AppealForm, RunPeriodForm
-from ..models import Appeal, AppealStatus, PeriodStatus, RatingPeriod, StarRating
-from ..selectors import PLAQUE_MIN_TIER, quarter_inspections, score_terms
-from ..services.periods import appeal_decide, appeal_submit, period_run, previous_quarter, publish_period
+from enterprises.models import Firm
+from enterprises.selectors import firms_serving
+
+from ..forms import AppealDecideForm, AppealForm, RatingCorrectForm, RecomputeForm, RunPeriodForm
+from ..models import Appeal, AppealStatus, PeriodAction, PeriodStatus, RatingPeriod, StarRating
+from ..selectors import (
+    PLAQUE_MIN_TIER,
+    plaque_ratings,
+    quarter_inspections,
+    recheck_decision,
+    results_visible_to,
+    revocation_of,
+    score_terms,
+    sees_provisional,
+)
+from ..services.corrections import correction_refusal, rating_correct, rating_versions
+from ..services.periods import (
+    appeal_decide,
+    appeal_refusal,
+    appeal_submit,
+    is_district_admin,
+    period_announce,
+    period_publish,
+    period_recompute,
+    period_refusal,
+    period_run,
+    previous_quarter,
+    quarter_bounds,
+)
 from ._common import NullsLastListView, form_errors, not_found, safe_next
 
 RESULT_SORTS = {
@@ -41,17 +70,9 @@ def result_row(r: StarRating):
             r.satisfaction_score, r.score, r.tier, r.get_no_tier_reason_display(), r.period.get_status_display())
 
 
-def is_district_admin(user, district_id) -> bool:
-    return District.objects.editable_by(user).filter(pk=district_id).exists()
-
-
-def can_appeal(user, rating: StarRating, today=None) -> bool:
-    """Whether to offer the appeal form (appeal_submit decides; this only hides a useless button)."""
-    today = today or timezone.localdate()
-    period = rating.period
-    return (rating.firm_id is not None and rating.firm_id in scope_of(user).ids("firm", edit=True)
-            and period.status == PeriodStatus.PROVISIONAL and period.appeal_deadline is not None
-            and today <= period.appeal_deadline)
+def can_appeal(user, rating: StarRating, today) -> bool:
+    """Whether to offer the appeal form: exactly when appeal_submit would accept one."""
+    return appeal_refusal(user, rating, today) is None
 
 
 class PeriodListView(ScopedListView):
@@ -64,18 +85,18 @@ class PeriodListView(ScopedListView):
     default_sort = ("-year", "-quarter", "district__name", "pk")
     export_filename = gettext_lazy("星级评定期")
     export_headers = tuple(gettext_lazy(h) for h in (
-        "区", "年度", "季度", "状态", "计算时间", "申诉截止", "公布时间", "参评小区", "评星小区"))
+        "区", "年度", "季度", "状态", "计算时间", "公示时间", "申诉截止", "公布时间", "参评小区", "评星小区"))
 
     def counts(self, periods) -> dict[int, dict]:
         """Rated / starred estates per period, counting only the rows the user may see (one query)."""
-        rows = (StarRating.objects.visible_to(self.request.user).filter(period__in=periods)
+        rows = (results_visible_to(self.request.user).filter(period__in=periods)
                 .values("period_id").annotate(n=Count("pk"), starred=Count("pk", filter=Q(tier__gt=0))).order_by())
         return {r["period_id"]: r for r in rows}
 
     def export_row(self, p):
         c = self._export_counts.get(p.pk, {})
-        return (p.district.name, p.year, p.quarter, p.get_status_display(), p.computed_at, p.appeal_deadline,
-                p.published_at, c.get("n", 0), c.get("starred", 0))
+        return (p.district.name, p.year, p.quarter, p.get_status_display(), p.computed_at, p.announced_at,
+                p.appeal_deadline, p.published_at, c.get("n", 0), c.get("starred", 0))
 
     def export(self, queryset):
         self._export_counts = self.counts([p.pk for p in queryset[: self.export_max_rows]])
@@ -117,19 +138,21 @@ class PeriodRunView(LoginRequiredMixin, View):
         if form.is_valid():
             d = form.cleaned_data
             try:
-                period = period_run(actor=request.user, district=d["district"], year=d["year"], quarter=d["quarter"])
+                period = period_run(actor=request.user, district=d["district"], year=d["year"], quarter=d["quarter"],
+                                    today=timezone.localdate())
             except ValidationError as exc:
                 form_errors(form, exc)
             else:
-                messages.success(request, _("已计算%(d)s %(p)s 暂定结果：%(n)d 个参评小区；申诉截止 %(a)s。") % {
-                    "d": period.district.name, "p": period.label, "n": period.ratings.count(),
-                    "a": period.appeal_deadline})
+                messages.success(request, _("已计算%(d)s %(p)s 暂定结果：%(n)d 个参评小区。核对无误后请公示，"
+                                            "公示之日起开始申诉期。") % {
+                    "d": period.district.name, "p": period.label, "n": period.ratings.count()})
                 return redirect("ratings:period_detail", pk=period.pk)
         return self.render(request, form)
 
 
 class PeriodDetailView(NullsLastListView):
-    """The period's results (the rows the user may see), its appeals, and the publish button."""
+    """The period's results (the current rows the user may see; firms once announced), its appeals, its
+    timeline, and the lifecycle buttons the district admin may use today."""
 
     model = StarRating
     template_name = "ratings/period_detail.html"
@@ -153,7 +176,8 @@ class PeriodDetailView(NullsLastListView):
         return _("星级评定结果-%(d)s-%(p)s") % {"d": period.district.name, "p": period.label}
 
     def get_base_queryset(self):
-        return super().get_base_queryset().filter(period=self.get_period())
+        return (results_visible_to(self.request.user).select_related(*self.select_related)
+                .filter(period=self.get_period()))
 
     def get_queryset(self):
         qs = super().get_queryset()
@@ -166,30 +190,81 @@ class PeriodDetailView(NullsLastListView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        user, period = self.request.user, self.get_period()
-        admin = period.status == PeriodStatus.PROVISIONAL and is_district_admin(user, period.district_id)
+        user, period, today = self.request.user, self.get_period(), timezone.localdate()
+        admin = is_district_admin(user, period.district_id)
         appeals = list(Appeal.objects.visible_to(user).filter(rating__period=period)
                        .select_related("rating__estate", "firm", "submitted_by", "decided_by")
                        .order_by("status", "-submitted_at"))
+        refusals = {a: period_refusal(user, period, a, today, admin=admin) for a in
+                    (PeriodAction.ANNOUNCE, PeriodAction.RECOMPUTE, PeriodAction.PUBLISH)} if admin else {}
         ctx.update({
-            "period": period, "policy": period.policy, "can_publish": admin, "can_decide": admin,
+            "period": period, "policy": period.policy,
+            "can_announce": admin and refusals[PeriodAction.ANNOUNCE] is None,
+            "can_recompute": admin and refusals[PeriodAction.RECOMPUTE] is None,
+            "can_publish": admin and refusals[PeriodAction.PUBLISH] is None,
+            # Why 确认并公布 is not offered yet, while the period is announced (the window, open appeals).
+            "publish_note": (refusals[PeriodAction.PUBLISH]
+                             if admin and period.status == PeriodStatus.ANNOUNCED else None),
+            "can_decide": admin and period.status == PeriodStatus.ANNOUNCED,
+            "recompute_form": self.recompute_form if hasattr(self, "recompute_form") else RecomputeForm(),
+            "events": list(period.events.select_related("actor")),
             "open_appeals": [a for a in appeals if a.status == AppealStatus.OPEN],
             "decided_appeals": [a for a in appeals if a.status != AppealStatus.OPEN],
-            "decide_form": AppealDecideForm(), "today": timezone.localdate(),
-            "in_appeal_window": period.appeal_deadline and timezone.localdate() <= period.appeal_deadline,
+            "decide_form": AppealDecideForm(), "today": today,
+            "in_appeal_window": (period.status == PeriodStatus.ANNOUNCED and period.appeal_deadline
+                                 and today <= period.appeal_deadline),
             "is_firm": bool(scope_of(user).ids("firm", edit=True)),
+            "results_hidden": period.status == PeriodStatus.PROVISIONAL and not sees_provisional(user),
             "plaque_min_tier": PLAQUE_MIN_TIER,
         })
         return ctx
 
 
-class PeriodPublishView(LoginRequiredMixin, View):
-    """确认并公布: the service refuses inside the appeal window, with open appeals, or twice."""
+class PeriodAnnounceView(LoginRequiredMixin, View):
+    """公示: once; the service refuses twice, before a computation, or for anyone but the district admin."""
 
     def post(self, request, pk):
         period = get_object_or_404(RatingPeriod.objects.visible_to(request.user), pk=pk)
         try:
-            period = publish_period(actor=request.user, period=period)
+            period = period_announce(actor=request.user, period=period, today=timezone.localdate(),
+                                     now=timezone.now())
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, _("%(d)s %(p)s 星级评定暂定结果已公示，申诉截止 %(a)s。") % {
+                "d": period.district.name, "p": period.label, "a": period.appeal_deadline})
+        return redirect("ratings:period_detail", pk=pk)
+
+
+class PeriodRecomputeView(LoginRequiredMixin, View):
+    """重新计算 after the announcement, with a reason (reopens the appeal window)."""
+
+    def post(self, request, pk):
+        period = get_object_or_404(RatingPeriod.objects.visible_to(request.user), pk=pk)
+        form = RecomputeForm(request.POST)
+        if form.is_valid():
+            try:
+                period = period_recompute(actor=request.user, period=period, reason=form.cleaned_data["reason"],
+                                          today=timezone.localdate(), now=timezone.now())
+            except ValidationError as exc:
+                messages.error(request, "；".join(exc.messages))
+            else:
+                messages.success(request, _("%(d)s %(p)s 已重新计算，申诉期重新开始，截止 %(a)s。") % {
+                    "d": period.district.name, "p": period.label, "a": period.appeal_deadline})
+        else:
+            messages.error(request, _("重新计算须填写原因。"))
+        return redirect("ratings:period_detail", pk=pk)
+
+
+class PeriodPublishView(LoginRequiredMixin, View):
+    """确认并公布: the service refuses before the announcement, inside the appeal window, with open
+    appeals, or twice."""
+
+    def post(self, request, pk):
+        period = get_object_or_404(RatingPeriod.objects.visible_to(request.user), pk=pk)
+        try:
+            period = period_publish(actor=request.user, period=period, today=timezone.localdate(),
+                                    now=timezone.now())
         except ValidationError as exc:
             messages.error(request, "；".join(exc.messages))
         else:
@@ -199,8 +274,11 @@ class PeriodPublishView(LoginRequiredMixin, View):
 
 
 def _visible_rating(request, pk):
-    qs = StarRating.objects.visible_to(request.user).select_related(
-        "estate__community__street__district", "firm", "period__policy", "period__district")
+    """Any version of a result the user may see (old versions stay readable: payouts and plaques name
+    them); firms see nothing of a period not yet announced."""
+    qs = results_visible_to(request.user, current=False).select_related(
+        "estate__community__street__district", "firm", "period__policy", "period__district", "superseded_by",
+        "corrected_by")
     return get_object_or_404(qs, pk=pk)
 
 
@@ -210,21 +288,32 @@ class RatingDetailView(LoginRequiredMixin, View):
 
     template_name = "ratings/rating_detail.html"
 
-    def context(self, request, rating, appeal_form=None):
-        user = request.user
-        appeals = list(Appeal.objects.visible_to(user).filter(rating=rating)
-                       .select_related("submitted_by", "decided_by").order_by("-submitted_at"))
+    def context(self, request, rating, appeal_form=None, correct_form=None):
+        user, today = request.user, timezone.localdate()
+        appeals = list(Appeal.objects.visible_to(user).filter(rating__period_id=rating.period_id,
+                                                              rating__estate_id=rating.estate_id)
+                       .select_related("submitted_by", "decided_by", "rating").order_by("-submitted_at"))
         has_open = any(a.status == AppealStatus.OPEN for a in appeals)
         period = rating.period
+        start, end = quarter_bounds(period.year, period.quarter)
+        serving = firms_serving(rating.estate_id, start, end)
+        firms = Firm.objects.in_bulk(serving)
+        admin = is_district_admin(user, period.district_id)
         return {
             "rating": rating, "period": period, "policy": period.policy, "estate": rating.estate,
             "inspections": quarter_inspections(user, rating), "terms": score_terms(rating),
             "appeals": appeals,
-            "can_appeal": can_appeal(user, rating) and not has_open,
+            "can_appeal": can_appeal(user, rating, today) and not has_open,
             "appeal_form": appeal_form or AppealForm(),
-            "can_decide": period.status == PeriodStatus.PROVISIONAL and is_district_admin(user, period.district_id),
+            "can_decide": admin and period.status == PeriodStatus.ANNOUNCED,
             "decide_form": AppealDecideForm(),
-            "has_plaque": period.status == PeriodStatus.PUBLISHED and rating.tier >= PLAQUE_MIN_TIER,
+            "has_plaque": plaque_ratings().filter(pk=rating.pk).exists(),
+            "serving_firms": [firms[f] for f in serving if f in firms],
+            "versions": list(rating_versions(rating)) if period.status == PeriodStatus.PUBLISHED else [rating],
+            "can_correct": admin and correction_refusal(user, rating) is None,
+            "correct_form": correct_form or RatingCorrectForm(initial={"tier": rating.tier}),
+            "revocation": revocation_of(rating) if rating.tier else None,
+            "recheck": recheck_decision(rating.estate_id, period.year),
             "scope": scope_of(user),
         }
 
@@ -238,7 +327,8 @@ class RatingDetailView(LoginRequiredMixin, View):
         form = AppealForm(request.POST)
         if form.is_valid():
             try:
-                appeal_submit(actor=request.user, rating=rating, reason=form.cleaned_data["reason"])
+                appeal_submit(actor=request.user, rating=rating, reason=form.cleaned_data["reason"],
+                              today=timezone.localdate())
             except ValidationError as exc:
                 form_errors(form, exc)
             else:
@@ -248,6 +338,29 @@ class RatingDetailView(LoginRequiredMixin, View):
             for e in form.non_field_errors():
                 messages.error(request, e)
         return render(request, self.template_name, self.context(request, rating, appeal_form=form))
+
+
+class RatingCorrectView(LoginRequiredMixin, View):
+    """更正 a published result (district admin, with a reason): a new version; the page shows both."""
+
+    template_name = "ratings/rating_detail.html"
+
+    def post(self, request, pk):
+        rating = _visible_rating(request, pk)
+        form = RatingCorrectForm(request.POST)
+        if form.is_valid():
+            try:
+                new = rating_correct(actor=request.user, rating=rating, tier=form.cleaned_data["tier"],
+                                     reason=form.cleaned_data["reason"], now=timezone.now())
+            except ValidationError as exc:
+                form_errors(form, exc)
+            else:
+                messages.success(request, _("评定结果已更正为第 %(v)d 版，原结果保留在版本记录中。") % {"v": new.version})
+                return redirect("ratings:rating_detail", pk=new.pk)
+        for e in form.non_field_errors():
+            messages.error(request, e)
+        return render(request, self.template_name,
+                      RatingDetailView().context(request, rating, correct_form=form), status=200)
 
 
 class AppealDecideView(LoginRequiredMixin, View):
@@ -262,7 +375,7 @@ class AppealDecideView(LoginRequiredMixin, View):
         d = form.cleaned_data
         try:
             appeal = appeal_decide(actor=request.user, appeal=appeal, upheld=d["upheld"], decision=d["decision"],
-                                   adjusted_tier=d["adjusted_tier"])
+                                   adjusted_tier=d["adjusted_tier"], now=timezone.now())
         except ValidationError as exc:
             messages.error(request, "；".join(exc.messages))
         else:
@@ -289,6 +402,9 @@ class MyRatingsView(ScopedListView):
                 raise not_found()
         return super().dispatch(request, *args, **kwargs)
 
+    def get_base_queryset(self):
+        return results_visible_to(self.request.user).select_related(*self.select_related)
+
     def export_row(self, r):
         return result_row(r)
 
@@ -299,6 +415,9 @@ class MyRatingsView(ScopedListView):
                   .select_related("estate", "period").order_by("estate__name", "estate_id", "-period__year",
                                                                "-period__quarter")):
             held.setdefault(r.estate_id, r)
+        plaques = set(plaque_ratings().filter(pk__in=[r.pk for r in held.values()]).values_list("pk", flat=True))
+        for r in held.values():
+            r.has_plaque = r.pk in plaques
         ctx["held"] = list(held.values())
         ctx["plaque_min_tier"] = PLAQUE_MIN_TIER
         ctx["today"] = timezone.localdate()

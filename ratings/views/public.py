@@ -12,8 +12,14 @@ from django.views.generic import ListView
 from enterprises.models import BlacklistEntry
 
 from ..filters import PublicRatingFilter
-from ..selectors import PLAQUE_MIN_TIER, plaque_ratings, plaque_token, public_ratings, rating_for_plaque
-from ..models import PeriodStatus
+from ..selectors import (
+    PLAQUE_MIN_TIER,
+    plaque_ratings,
+    plaque_token,
+    public_ratings,
+    rating_for_plaque,
+    revocation_of,
+)
 
 PUBLIC_SORTS = {"estate": "estate__name", "tier": "tier", "period": "period__year",
                 "street": "estate__community__street__name", "district": "period__district__name"}
@@ -62,7 +68,8 @@ class PublicBlacklistView(ListView):
 
 
 class PlaqueView(LoginRequiredMixin, View):
-    """The printable plaque (3★ and above, published) with a QR code of the verification URL."""
+    """The printable plaque (3★ and above, published, current version, not revoked by the yearly
+    re-check) with a QR code of the verification URL."""
 
     template_name = "ratings/plaque.html"
 
@@ -84,9 +91,10 @@ class VerifyView(View):
 
     def get(self, request, pk, token):
         rating = rating_for_plaque(pk, token)
-        genuine = bool(rating and rating.period.status == PeriodStatus.PUBLISHED
-                       and rating.tier >= PLAQUE_MIN_TIER)
+        genuine = bool(rating and plaque_ratings().filter(pk=rating.pk).exists())
+        revoked = revocation_of(rating) if rating and not genuine and rating.is_current else None
         return render(request, self.template_name, {
             "rating": rating, "token_ok": rating is not None, "genuine": genuine,
+            "revocation": revoked, "superseded": bool(rating and not rating.is_current),
             "plaque_min_tier": PLAQUE_MIN_TIER,
         })

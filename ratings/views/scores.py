@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -19,7 +19,7 @@ from accounts.views import ScopedListView
 from communities.models import District, Estate
 
 from ..filters import DisqualificationFilter
-from ..forms import ComponentImportForm, DisqualificationForm, QuarterForm
+from ..forms import ComponentImportForm, DisqualificationForm, QuarterForm, WithdrawForm
 from ..models import DEFAULT_DISQUALIFYING_REASONS, ComponentKind, Disqualification, PeriodStatus, RatingPeriod
 from ..selectors import component_grid, participating_estates
 from ..services.periods import previous_quarter
@@ -30,10 +30,11 @@ from ..services.scores import (
     ComponentChange,
     component_import,
     components_set_many,
+    disqualification_withdraw,
     disqualify,
     parse_component,
 )
-from ._common import form_errors, not_found
+from ._common import form_errors, not_found, safe_next
 
 KINDS = (ComponentKind.OPINION, ComponentKind.SATISFACTION)
 
@@ -184,23 +185,56 @@ class DisqualificationListView(ScopedListView):
     model = Disqualification
     template_name = "ratings/disqualification_list.html"
     filterset_class = DisqualificationFilter
-    select_related = ("estate__community__street__district", "recorded_by")
+    select_related = ("estate__community__street__district", "recorded_by", "withdrawn_by")
     sort_fields = {"estate": "estate__name", "street": "estate__community__street__name",
                    "period": "year", "occurred_on": "occurred_on"}
     default_sort = ("-year", "-quarter", "-occurred_on", "-pk")
     export_filename = gettext_lazy("取消参评记录")
     export_headers = tuple(gettext_lazy(h) for h in (
-        "年度", "季度", "区", "街道", "社区", "小区", "取消参评情形", "发生日期", "事实与证据", "记录时间"))
+        "年度", "季度", "区", "街道", "社区", "小区", "取消参评情形", "发生日期", "事实与证据", "记录时间",
+        "撤销时间", "撤销原因"))
 
     def export_row(self, d):
         c = d.estate.community
         return (d.year, d.quarter, c.street.district.name, c.street.name, c.name, d.estate.name, d.reason,
-                d.occurred_on, d.evidence, d.recorded_at)
+                d.occurred_on, d.evidence, d.recorded_at, d.withdrawn_at, d.withdrawal_reason)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["can_create"] = Estate.objects.editable_by(self.request.user, levels=SCORE_LEVELS).exists()
+        user = self.request.user
+        ctx["can_create"] = Estate.objects.editable_by(user, levels=SCORE_LEVELS).exists()
+        rows = [d for d in ctx["object_list"] if d.withdrawn_at is None]
+        if rows and ctx["can_create"]:
+            editable = set(Disqualification.objects.editable_by(user).filter(pk__in=[d.pk for d in rows])
+                           .values_list("pk", flat=True))
+            published = set(RatingPeriod.objects.filter(status=PeriodStatus.PUBLISHED, district_id__in={
+                d.estate.community.street.district_id for d in rows}).values_list("district_id", "year", "quarter"))
+            for d in rows:
+                d.can_withdraw = d.pk in editable and (
+                    d.estate.community.street.district_id, d.year, d.quarter) not in published
+        ctx["withdraw_form"] = WithdrawForm()
         return ctx
+
+
+class DisqualificationWithdrawView(LoginRequiredMixin, View):
+    """撤销 a disqualification (district or street staff in scope, with a reason, before publication)."""
+
+    def post(self, request, pk):
+        record = get_object_or_404(Disqualification.objects.visible_to(request.user), pk=pk)
+        form = WithdrawForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("请填写撤销原因。"))
+        else:
+            try:
+                record = disqualification_withdraw(actor=request.user, disqualification=record,
+                                                   reason=form.cleaned_data["reason"], now=timezone.now())
+            except ValidationError as exc:
+                messages.error(request, "；".join(exc.messages))
+            else:
+                messages.success(request, _("已撤销：%(e)s %(y)d 年第 %(q)d 季度取消参评记录。已公示的季度须由区管理员"
+                                            "重新计算后生效。") % {"e": record.estate.name, "y": record.year,
+                                                              "q": record.quarter})
+        return redirect(safe_next(request, reverse("ratings:disqualification_list")))
 
 
 def _reasons(user) -> list[str]:

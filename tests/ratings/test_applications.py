@@ -19,7 +19,14 @@ from ratings.models import (
     StarRating,
 )
 from ratings.services.applications import allowed_actions, application_submit, application_transition
-from ratings.services.periods import appeal_decide, appeal_submit, publish_period, run_period
+from ratings.services.periods import (
+    appeal_decide,
+    appeal_submit,
+    period_announce,
+    period_publish,
+    period_recompute,
+    run_period,
+)
 from ratings.services.policy import policy_create
 from ratings.services.scores import component_import, component_set, disqualify
 
@@ -181,7 +188,8 @@ def _rated(w):
     accept(w, w.estate_a1)
     inspected(w, w.estate_a1, ["78.0"])
     components(w, w.estate_a1, "80", "80")  # 54.6 + 8 + 16 = 78.60 -> 3★
-    return run_period(district=w.shanting, year=2025, quarter=1, today=datetime.date(2025, 4, 6))
+    period = run_period(district=w.shanting, year=2025, quarter=1, today=datetime.date(2025, 4, 6))
+    return period_announce(actor=w.users["district_admin"], period=period, today=datetime.date(2025, 4, 6))
 
 
 def test_appeal_in_window_then_decided_with_reason_then_published(rating_world):
@@ -190,18 +198,22 @@ def test_appeal_in_window_then_decided_with_reason_then_published(rating_world):
     rating = StarRating.objects.get()
     appeal = appeal_submit(actor=w.users["firm_user"], rating=rating, reason="3 月检查漏记整改", today=period.appeal_deadline)
     with pytest.raises(ValidationError, match="未处理的申诉"):
-        publish_period(actor=w.users["district_admin"], period=period,
+        period_publish(actor=w.users["district_admin"], period=period,
                        today=period.appeal_deadline + datetime.timedelta(days=1))
     with pytest.raises(ValidationError, match="处理意见"):
         appeal_decide(actor=w.users["district_admin"], appeal=appeal, upheld=True, decision="", adjusted_tier=4)
     appeal_decide(actor=w.users["district_admin"], appeal=appeal, upheld=True, decision="复核属实", adjusted_tier=4)
     rating.refresh_from_db()
     assert rating.tier == 4
-    # A rerun keeps the decided tier (and, having recomputed, opens a fresh appeal window).
+    # The nightly job leaves the announced period alone; the district's recompute keeps the decided tier
+    # (and, having recomputed, opens a fresh appeal window).
     period = run_period(district=w.shanting, year=2025, quarter=1, today=datetime.date(2025, 4, 7))
+    assert period.appeal_deadline == datetime.date(2025, 4, 13)
+    period = period_recompute(actor=w.users["district_admin"], period=period, reason="补录检查",
+                              today=datetime.date(2025, 4, 7))
     rating.refresh_from_db()
     assert rating.tier == 4 and period.appeal_deadline == datetime.date(2025, 4, 14)
-    publish_period(actor=w.users["district_admin"], period=period,
+    period_publish(actor=w.users["district_admin"], period=period,
                    today=period.appeal_deadline + datetime.timedelta(days=1))
     appeal.refresh_from_db()
     assert appeal.status == AppealStatus.UPHELD

@@ -33,7 +33,10 @@ def test_district_admin_runs_a_quarter_from_the_page(rating_world, login):
         response = client.post(RUN, {"district": w.shanting.pk, "year": 2025, "quarter": 1}, follow=True)
     period = RatingPeriod.objects.get(district=w.shanting, year=2025, quarter=1)
     assert response.redirect_chain[-1][0] == reverse("ratings:period_detail", args=[period.pk])
-    assert "1 个参评小区" in _messages(response) and "申诉截止 2025-04-13" in _messages(response)
+    assert "1 个参评小区" in _messages(response) and "核对无误后请公示" in _messages(response)
+    # Computing opens no appeal window: the announcement does (test_lifecycle.py).
+    assert (period.status, period.appeal_deadline) == (PeriodStatus.PROVISIONAL, None)
+    assert [(e.action, e.actor) for e in period.events.all()] == [("compute", w.users["district_admin"])]
     rating = StarRating.objects.get(period=period)
     assert (rating.score, rating.tier) == (Decimal("89.07"), 5)
 
@@ -65,9 +68,10 @@ def test_results_sort_by_score_and_filter_by_street_and_tier(rated, login):
     w = rated
     extra = EstateFactory(community=w.ziwei, name="紫薇苑")
     accept(w, extra, firm=w.firm1)  # accepted, never inspected: no score, listed last both ways
-    with at(RUN_DAY):
-        from ratings.services.periods import run_period
-        run_period(district=w.shanting, year=2025, quarter=1)
+    with at(RUN_DAY):  # announced: only the district's recompute with a reason brings 紫薇苑 in
+        from ratings.services.periods import period_recompute
+        period_recompute(actor=w.users["district_admin"], period=w.period, reason="补充受理紫薇苑",
+                         today=RUN_DAY)
     client = login("district_admin")
     url = reverse("ratings:period_detail", args=[w.period.pk])
     assert _names(client.get(url)) == ["梅花园", "北庄花园", "紫薇苑"]
@@ -89,7 +93,7 @@ def test_results_export_has_every_column(rated, login):
     a1 = next(r for r in rows if r["小区"] == "梅花园")
     assert (a1["街道"], a1["物业企业"], a1["检查次数"], a1["检查平均分"], a1["业主及业委会意见得分"],
             a1["第三方满意度得分"], a1["综合得分"], a1["星级"], a1["状态"]) == (
-        "山城街道", "山亭甲物业服务有限公司", 3, 88.67, 90, 90, 89.07, 5, "待确认")
+        "山城街道", "山亭甲物业服务有限公司", 3, 88.67, 90, 90, 89.07, 5, "公示中")
 
 
 def test_breakdown_writes_the_computation_out(rated, login):
@@ -112,8 +116,8 @@ def test_breakdown_uses_the_weights_of_the_periods_policy(rated, login):
         Decimal("50"), Decimal("20"), Decimal("30"))
     policy.save()
     with at(RUN_DAY):
-        from ratings.services.periods import run_period
-        run_period(district=w.shanting, year=2025, quarter=1)
+        from ratings.services.periods import period_recompute
+        period_recompute(actor=w.users["district_admin"], period=w.period, reason="权重调整", today=RUN_DAY)
     # 88.67×0.5 + 90×0.2 + 90×0.3 = 44.335 + 18 + 27 = 89.335 -> 89.34
     html = login("district_admin").get(reverse("ratings:rating_detail", args=[w.rating_a1.pk])).content.decode()
     assert "88.67×50% + 90.00×20% + 90.00×30% = 89.34" in html
@@ -127,7 +131,7 @@ def test_publish_is_refused_in_the_appeal_window_then_done_then_refused_again(ra
         response = client.post(url, follow=True)
     assert "申诉期至 2025-04-13 结束，申诉期内不能公布" in _messages(response)
     w.period.refresh_from_db()
-    assert w.period.status == PeriodStatus.PROVISIONAL
+    assert w.period.status == PeriodStatus.ANNOUNCED
     with at(DEADLINE + datetime.timedelta(days=1)):
         client = login("district_admin")  # sessions expire: log in again on the new day
         response = client.post(url, follow=True)
@@ -150,7 +154,7 @@ def test_publish_button_is_only_for_the_districts_admin(rated, login):
     assert "只有本区管理员" in _messages(response)
     assert login("district_admin_gc").post(reverse("ratings:period_publish", args=[w.period.pk])).status_code == 404
     w.period.refresh_from_db()
-    assert w.period.status == PeriodStatus.PROVISIONAL
+    assert w.period.status == PeriodStatus.ANNOUNCED
 
 
 def test_appeal_in_the_window_then_decided_then_published(rated, login):
@@ -239,9 +243,10 @@ def _many_results(w, n=30):
                                   total=Decimal("80"), submitted_at=datetime.datetime(2025, 2, 1,
                                                                                       tzinfo=datetime.UTC))
         components(w, e, "80", "80")
-    from ratings.services.periods import run_period
+    from ratings.services.periods import period_recompute
 
-    return run_period(district=w.shanting, year=2025, quarter=1, today=RUN_DAY)
+    return period_recompute(actor=w.users["district_admin"], period=w.period, reason="补充受理 30 个小区",
+                            today=RUN_DAY)
 
 
 def test_list_pages_query_counts_do_not_grow(rated, login, django_assert_max_num_queries):
@@ -249,8 +254,9 @@ def test_list_pages_query_counts_do_not_grow(rated, login, django_assert_max_num
     _many_results(w)
     client = login("district_admin")
     # Session, user, roles, notifications, the period, count + one page of rows, appeals, the admin
-    # check, filter choices (streets). One query per row would add 32.
-    with django_assert_max_num_queries(13):
+    # check, open appeals (may it publish?), the timeline, filter choices (streets). One query per row
+    # would add 32.
+    with django_assert_max_num_queries(15):
         response = client.get(reverse("ratings:period_detail", args=[w.period.pk]))
     assert len(response.context["object_list"]) == 32
     with django_assert_max_num_queries(8):

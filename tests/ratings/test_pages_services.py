@@ -47,8 +47,12 @@ def test_period_run_is_for_the_districts_admin_only(rated):
     for persona in ("street_staff", "district_staff", "district_admin_gc", "firm_user"):
         with pytest.raises(ValidationError, match="只有本区管理员"):
             period_run(actor=w.users[persona], district=w.shanting, year=2025, quarter=1, today=RUN_DAY)
-    period = period_run(actor=w.users["district_admin"], district=w.shanting, year=2025, quarter=1, today=RUN_DAY)
-    assert period.pk == w.period.pk and period.ratings.count() == 2
+    # 2025Q1 is announced: computing it again needs the recompute with a reason.
+    with pytest.raises(ValidationError, match="已于 2025-04-06 公示，不能直接重新计算"):
+        period_run(actor=w.users["district_admin"], district=w.shanting, year=2025, quarter=1, today=RUN_DAY)
+    period = period_run(actor=w.users["district_admin_gc"], district=w.guancheng, year=2025, quarter=1,
+                        today=RUN_DAY)
+    assert period.pk == w.period_gc.pk and period.status == PeriodStatus.PROVISIONAL
 
 
 def test_period_run_refuses_a_published_quarter(rated):
@@ -81,7 +85,7 @@ def test_plaque_token_names_one_rating_and_cannot_be_forged(rated):
     assert rating_for_plaque(w.rating_b1.pk, token) is None  # another rating's token
     assert rating_for_plaque(w.rating_a1.pk, token[:-1] + ("A" if token[-1] != "A" else "B")) is None
     assert rating_for_plaque(w.rating_a1.pk, "") is None
-    assert w.period.status == PeriodStatus.PROVISIONAL  # the token alone says nothing about publication
+    assert w.period.status == PeriodStatus.ANNOUNCED  # the token alone says nothing about publication
 
 
 def test_participating_estates_are_the_accepted_ones_in_scope(rating_world):

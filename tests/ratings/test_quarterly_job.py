@@ -8,13 +8,20 @@ from django.core.management import call_command
 
 from ratings.models import Disqualification, NoTierReason, PeriodStatus, RatingPolicy, StarRating
 from ratings.selectors import published_tier, yearly_rating
-from ratings.services.periods import publish_period, run_period
+from ratings.services.periods import period_announce, period_publish, run_period
 from tests.factories import EstateFactory
 
 from .conftest import accept, components, inspected
 
 pytestmark = pytest.mark.django_db
 AFTER_Q1 = datetime.date(2025, 4, 6)
+
+
+def publish(world, period, announced_on):
+    """Announce on `announced_on` and publish the day after the appeal window."""
+    period = period_announce(actor=world.users["district_admin"], period=period, today=announced_on)
+    return period_publish(actor=world.users["district_admin"], period=period,
+                          today=period.appeal_deadline + datetime.timedelta(days=1))
 
 
 def rate(world, estate):
@@ -124,26 +131,28 @@ def test_published_period_is_never_changed_by_a_rerun(rating_world):
     inspected(w, w.estate_a1, ["88.0"])
     components(w, w.estate_a1, "80", "90")
     period = run_period(district=w.shanting, year=2025, quarter=1, today=AFTER_Q1)
-    publish_period(actor=w.users["district_admin"], period=period, today=period.appeal_deadline
-                   + datetime.timedelta(days=1))
+    publish(w, period, AFTER_Q1)
     inspected(w, w.estate_a1, ["10.0"])  # a late inspection must not move a published result
     run_period(district=w.shanting, year=2025, quarter=1, today=AFTER_Q1)
     r = StarRating.objects.get()
     assert (r.score, r.tier) == (Decimal("87.60"), 5)
 
 
-def test_publishing_twice_or_inside_the_appeal_window_is_refused(rating_world):
+def test_publishing_before_announcement_twice_or_inside_the_appeal_window_is_refused(rating_world):
     w = rating_world
     period = run_period(district=w.shanting, year=2025, quarter=1, today=AFTER_Q1)
     admin = w.users["district_admin"]
+    with pytest.raises(ValidationError, match="尚未公示"):
+        period_publish(actor=admin, period=period, today=datetime.date(2025, 5, 1))
+    period = period_announce(actor=admin, period=period, today=AFTER_Q1)
     with pytest.raises(ValidationError, match="申诉期内不能公布"):
-        publish_period(actor=admin, period=period, today=AFTER_Q1)
+        period_publish(actor=admin, period=period, today=AFTER_Q1)
     later = period.appeal_deadline + datetime.timedelta(days=1)
     with pytest.raises(ValidationError, match="管理员"):
-        publish_period(actor=w.users["district_admin_gc"], period=period, today=later)
-    publish_period(actor=admin, period=period, today=later)
+        period_publish(actor=w.users["district_admin_gc"], period=period, today=later)
+    period_publish(actor=admin, period=period, today=later)
     with pytest.raises(ValidationError, match="不能重复公布"):
-        publish_period(actor=admin, period=period, today=later)
+        period_publish(actor=admin, period=period, today=later)
     period.refresh_from_db()
     assert period.status == PeriodStatus.PUBLISHED
 
@@ -160,7 +169,7 @@ def test_published_tier_holds_until_the_next_published_period(rating_world):
     components(w, w.estate_a1, "80", "90")
     q1 = run_period(district=w.shanting, year=2025, quarter=1, today=AFTER_Q1)
     assert published_tier(w.estate_a1, datetime.date(2025, 4, 1)) is None  # provisional does not pay
-    publish_period(actor=w.users["district_admin"], period=q1, today=datetime.date(2025, 4, 20))
+    publish(w, q1, AFTER_Q1)
     assert published_tier(w.estate_a1, datetime.date(2025, 3, 1)) is None  # Q1 has not ended by March
     for month in (4, 5, 6, 7, 8):
         assert published_tier(w.estate_a1, datetime.date(2025, month, 1)).tier == 5
@@ -168,7 +177,7 @@ def test_published_tier_holds_until_the_next_published_period(rating_world):
     inspected(w, w.estate_a1, ["72.0"], day=datetime.date(2025, 5, 5))
     components(w, w.estate_a1, "72", "72", quarter=2)
     q2 = run_period(district=w.shanting, year=2025, quarter=2, today=datetime.date(2025, 7, 6))
-    publish_period(actor=w.users["district_admin"], period=q2, today=datetime.date(2025, 7, 20))
+    publish(w, q2, datetime.date(2025, 7, 6))
     assert published_tier(w.estate_a1, datetime.date(2025, 6, 1)).tier == 5
     assert published_tier(w.estate_a1, datetime.date(2025, 7, 1)).tier == 2  # 72.00
 
@@ -182,7 +191,7 @@ def test_yearly_rating_is_the_mean_of_published_quarters(rating_world):
     components(w, w.estate_a1, "72", "72", quarter=2)  # Q2: 72.00
     for q, today in ((1, AFTER_Q1), (2, datetime.date(2025, 7, 6))):
         p = run_period(district=w.shanting, year=2025, quarter=q, today=today)
-        publish_period(actor=w.users["district_admin"], period=p, today=p.appeal_deadline + datetime.timedelta(1))
+        publish(w, p, today)
     # (87.60 + 72.00) / 2 = 79.80 -> 3★: the yearly re-check lowers the Q1 5★
     assert yearly_rating(w.estate_a1, 2025) == (Decimal("79.80"), 3)
 
@@ -222,7 +231,7 @@ def test_yearly_recheck_page_lowers_the_tier_and_follows_scope(rating_world, cli
     components(w, w.estate_a1, "70", "70", quarter=2)  # Q2: 58.8 + 7 + 14 = 79.80 -> 3★
     for q, today in ((1, AFTER_Q1), (2, datetime.date(2025, 7, 6))):
         p = run_period(district=w.shanting, year=2025, quarter=q, today=today)
-        publish_period(actor=w.users["district_admin"], period=p, today=p.appeal_deadline + datetime.timedelta(1))
+        publish(w, p, today)
     # Yearly: (87.60 + 79.80) / 2 = 83.70 -> 4★; the tier held from Q2 is 3★, so nothing is lowered.
     from ratings.selectors import yearly_ratings
 
@@ -232,7 +241,7 @@ def test_yearly_recheck_page_lowers_the_tier_and_follows_scope(rating_world, cli
     inspected(w, w.estate_a1, ["86.0"], day=datetime.date(2025, 8, 5))
     components(w, w.estate_a1, "86", "86", quarter=3)  # 60.2 + 8.6 + 17.2 = 86.00 -> 5★
     p = run_period(district=w.shanting, year=2025, quarter=3, today=datetime.date(2025, 10, 6))
-    publish_period(actor=w.users["district_admin"], period=p, today=p.appeal_deadline + datetime.timedelta(1))
+    publish(w, p, datetime.date(2025, 10, 6))
     [row] = yearly_ratings(user=w.users["street_staff"], year=2025)
     assert (row["mean"], row["tier"], row["held_tier"], row["lowered"]) == (Decimal("84.47"), 4, 5, True)
     client.force_login(w.users["street_staff"])

@@ -2,13 +2,15 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from communities.models import District
 from ratings.services.periods import run_period
 
 
 class Command(BaseCommand):
-    help = "计算指定季度的星级评定暂定结果（与季度定时任务相同，可重复运行）。例：--period 2025Q1"
+    help = ("计算指定季度的星级评定暂定结果（与季度定时任务相同，可重复运行；已公示或已公布的季度不再改变）。"
+            "例：--period 2025Q1")
 
     def add_arguments(self, parser):
         parser.add_argument("--period", required=True, help="季度，如 2025Q1")
@@ -26,8 +28,8 @@ class Command(BaseCommand):
                 raise CommandError(f"找不到区“{district}”。")
         for d in districts:
             try:
-                p = run_period(district=d, year=year, quarter=quarter)
+                p = run_period(district=d, year=year, quarter=quarter, today=timezone.localdate())
             except ValidationError as e:
                 raise CommandError("；".join(e.messages))
-            rated = p.ratings.filter(tier__gt=0).count()
-            self.stdout.write(f"{p}: {p.ratings.count()} 个小区，{rated} 个评星（{p.get_status_display()}）")
+            rated = p.ratings.current().filter(tier__gt=0).count()
+            self.stdout.write(f"{p}: {p.ratings.current().count()} 个小区，{rated} 个评星（{p.get_status_display()}）")
