@@ -1,7 +1,7 @@
 """The star-rating journey in a real browser: the firm applies for 梅花园 in the window, the street
 reviews and reports it, the district accepts; an inspection and the opinion/satisfaction scores are
-entered; the district computes 2025Q1, opens the results and the breakdown, is refused publication
-inside the appeal window, publishes after it; an anonymous visitor sees 梅花园's stars on the public page
+entered; the district computes 2025Q1, opens the results and the breakdown, announces them (公示: the
+appeal window opens), is told why it cannot publish inside the window, publishes after it; an anonymous visitor sees 梅花园's stars on the public page
 and the plaque's QR code verifies. The clock is moved with time_machine (it patches the live server too).
 """
 import datetime
@@ -115,7 +115,8 @@ def test_firm_applies_district_rates_and_publishes_public_sees_stars(page, live_
         period = RatingPeriod.objects.get(district=w.shanting, year=2025, quarter=1)
         row = page.locator("#results tbody tr", has_text="梅花园")
         assert "90.00" in row.inner_text() and "★★★★★" in row.inner_text()
-        assert page.get_by_text("待确认").first.is_visible()
+        assert page.get_by_text("待公示").first.is_visible()
+        assert page.get_by_role("button", name=re.compile("确认并公布")).count() == 0  # not before 公示
         shot(page, "e2e-rating-04-provisional-results")
 
         # 7. The breakdown writes the computation out.
@@ -124,13 +125,18 @@ def test_firm_applies_district_rates_and_publishes_public_sees_stars(page, live_
         assert page.get_by_test_id("formula").inner_text() == "90.00×70% + 90.00×10% + 90.00×20% = 90.00"
         shot(page, "e2e-rating-05-breakdown")
 
-        # 8. Publication inside the appeal window (to 04-13) is refused.
+        # 8. The district announces the results (公示): the appeal window runs to 04-13. Inside it,
+        #    确认并公布 is not offered and the page says why.
         page.goto(f"{url}/ratings/periods/{period.pk}/")
-        page.get_by_role("button", name=re.compile("确认并公布")).click()
+        page.get_by_role("button", name=re.compile("公示")).click()
         page.wait_for_load_state()
-        assert page.get_by_text("申诉期内不能公布").is_visible()
+        assert page.get_by_text("已公示，申诉截止 2025-04-13").is_visible()
         period.refresh_from_db()
-        assert period.status == PeriodStatus.PROVISIONAL
+        assert (period.status, period.appeal_deadline) == (PeriodStatus.ANNOUNCED, datetime.date(2025, 4, 13))
+        assert page.get_by_role("button", name=re.compile("确认并公布")).count() == 0
+        assert page.get_by_text("申诉期内不能公布").is_visible()
+        assert page.locator("#timeline").get_by_text("公示", exact=True).is_visible()
+        shot(page, "e2e-rating-05b-announced")
 
         # 9. After the window the district confirms and publishes.
         clock.move_to(_at(2025, 4, 14))
