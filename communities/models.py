@@ -272,6 +272,35 @@ class FilingStatus(models.TextChoices):
     FILED = "filed", _("已备案")
 
 
+class EstateArea(models.Model):
+    """The estate's total building area from `effective_from` on: the subsidy base of each service month.
+
+    `Estate.total_area` is the area in force today. A row exists only once the
+    area has changed (the first edit also records the area before it); an
+    estate without rows has had its current area all along. The payout of a
+    service month uses the area in force on the month's first day (DOMAIN.md §6).
+    """
+
+    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="areas", verbose_name=_("小区"))
+    area = models.DecimalField(_("总建筑面积（㎡）"), max_digits=12, decimal_places=2)
+    effective_from = models.DateField(_("生效日期"))
+    recorded_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("登记人"))
+    recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("小区面积变更")
+        verbose_name_plural = _("小区面积变更")
+        ordering = ["estate", "effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["estate", "effective_from"], name="one_area_per_estate_date"),
+            models.CheckConstraint(condition=Q(area__gt=0), name="estate_area_version_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.estate} {self.area} ㎡ · {self.effective_from}"
+
+
 class OwnerCommitteeQuerySet(ScopedQuerySet):
     scope_paths = {
         "district": "estate__community__street__district",

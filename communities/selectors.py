@@ -11,7 +11,7 @@ from django.db.models.functions import Cast, Coalesce, NullIf
 from accounts.scope import scope_of
 from accounts.versions import version_in_force
 
-from .models import DistrictPolicy, Estate, ManagementMode
+from .models import DistrictPolicy, Estate, EstateArea, ManagementMode
 
 
 def rate(part: int, whole: int) -> Decimal | None:
@@ -190,3 +190,24 @@ def common_targets(rows) -> dict | None:
         return None
     coverage, formation = targets.pop()
     return None if coverage is None else {"coverage": coverage, "formation": formation}
+
+
+def area_versions(estate_ids) -> dict[int, list[tuple[datetime.date, Decimal]]]:
+    """estate id -> [(effective from, area)] oldest first, for the estates that have versions (one query)."""
+    out: dict[int, list] = {}
+    for estate_id, effective_from, area in (EstateArea.objects.filter(estate_id__in=list(estate_ids))
+                                            .order_by("estate_id", "effective_from")
+                                            .values_list("estate_id", "effective_from", "area")):
+        out.setdefault(estate_id, []).append((effective_from, area))
+    return out
+
+
+def area_in_force(versions: list[tuple[datetime.date, Decimal]], on: datetime.date, current: Decimal) -> Decimal:
+    """The area of the latest version effective on or before `on` (versions sorted by date); `current`
+    when the estate has no version rows (its area never changed). Before the first version: the first."""
+    area = versions[0][1] if versions else current
+    for effective_from, value in versions:
+        if effective_from > on:
+            break
+        area = value
+    return area

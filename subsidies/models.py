@@ -138,6 +138,10 @@ class Payout(models.Model):
     reason = models.CharField(_("说明"), max_length=100, blank=True)
     adjusts = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="adjustments",
                                 verbose_name=_("调整的原明细"))
+    # The days of the service month this line covers (a month split between firms, or with days no firm
+    # served); null on lines made before months were split by days.
+    days = models.PositiveSmallIntegerField(_("服务天数"), null=True, blank=True)
+    month_days = models.PositiveSmallIntegerField(_("当月天数"), null=True, blank=True)
 
     objects = PayoutQuerySet.as_manager()
 
@@ -146,9 +150,12 @@ class Payout(models.Model):
         verbose_name_plural = _("补贴明细")
         ordering = ["street_id", "estate_id"]
         constraints = [
-            # Exactly once: one regular line per estate and month, whatever happens.
-            models.UniqueConstraint(fields=["estate", "month"], condition=Q(kind="regular"),
-                                    name="one_regular_payout_per_estate_month"),
+            # Exactly once: one regular line per estate, service month and serving firm, whatever happens
+            # (and one for the days no firm served).
+            models.UniqueConstraint(fields=["estate", "month", "firm"], condition=Q(kind="regular", firm__isnull=False),
+                                    name="one_regular_payout_per_estate_month_firm"),
+            models.UniqueConstraint(fields=["estate", "month"], condition=Q(kind="regular", firm__isnull=True),
+                                    name="one_regular_unserved_payout_per_estate_month"),
             models.CheckConstraint(condition=Q(month__day=1), name="payout_month_is_first_day"),
             models.CheckConstraint(condition=Q(kind="adjustment") | Q(amount__gte=0),
                                    name="regular_payout_not_negative"),
@@ -156,6 +163,36 @@ class Payout(models.Model):
                                    | Q(kind="adjustment", adjusts__isnull=False), name="adjustment_refers_to_line"),
         ]
         indexes = [models.Index(fields=["batch", "street"]), models.Index(fields=["batch", "firm"])]
+
+
+class BatchMonth(models.Model):
+    """A service month a batch settled (paid its lines) or deferred (顺延: its quarter not yet published).
+
+    先考核后拨付: a service month is settled once, in the first batch generated after its
+    quarter's rating is published (unique per district and month); until then every batch
+    lists it as deferred with the reason, so it is never lost.
+    """
+
+    batch = models.ForeignKey(PayoutBatch, on_delete=models.PROTECT, related_name="months", verbose_name=_("批次"))
+    district = models.ForeignKey("communities.District", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("区"))
+    month = models.DateField(_("服务月份"))
+    settled = models.BooleanField(_("已结算"), default=False)
+    reason = models.CharField(_("顺延原因"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("批次服务月份")
+        verbose_name_plural = _("批次服务月份")
+        ordering = ["batch", "month"]
+        constraints = [
+            models.UniqueConstraint(fields=["district", "month"], condition=Q(settled=True),
+                                    name="one_settlement_per_district_month"),
+            models.UniqueConstraint(fields=["batch", "month"], name="one_row_per_batch_month"),
+            models.CheckConstraint(condition=Q(month__day=1), name="batch_month_row_is_first_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.batch} · {self.month:%Y-%m}"
 
 
 class Adjustment(models.Model):

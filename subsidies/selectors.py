@@ -6,13 +6,16 @@ batch, and only they see the batch-level figures (total, year to date, budget).
 """
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from accounts.money import round_half_up
 from accounts.scope import scope_of
+from accounts.versions import version_in_force
 from communities.models import Street
 from enterprises.models import Firm
 
@@ -99,13 +102,37 @@ def pass_on_rows(user, batch: PayoutBatch) -> list[PassOnRow]:
                       d["amount"], records.get((d["street_id"], d["firm_id"]))) for d in due]
 
 
+def budget_use(batch: PayoutBatch) -> list[dict]:
+    """Per service year of the batch's lines: paid by earlier batches, this batch, the year's budget.
+
+    The budget counts lines by their service month's year (a January batch settling the previous
+    December counts towards the previous year); the budget is the policy's in force on that year's
+    1 January (or the batch's policy when none was).
+    """
+    mine = dict(batch.lines.values_list("month__year").annotate(s=Sum("amount")).order_by())
+    years = sorted(set(mine) | {batch.month.year})
+    earlier = dict(Payout.objects.filter(batch__district_id=batch.district_id, batch__month__lt=batch.month,
+                                         month__year__in=years)
+                   .values_list("month__year").annotate(s=Sum("amount")).order_by())
+    out = []
+    for year in years:
+        policy = version_in_force(SubsidyPolicy, batch.district_id, datetime.date(year, 1, 1)) or batch.policy
+        budget = policy.yearly_budget
+        spent, this = round_half_up(earlier.get(year) or ZERO), round_half_up(mine.get(year) or ZERO)
+        out.append({"year": year, "earlier": spent, "this": this, "budget": budget,
+                    "over": bool(budget) and spent + this > budget})
+    return out
+
+
 def budget_figures(batch: PayoutBatch) -> dict:
-    """This year's earlier batches, this batch, their sum, the yearly budget and what is left."""
-    budget = batch.policy.yearly_budget
-    with_this = batch.year_to_date + batch.total
+    """The budget panel: the service year that exceeds its budget (else the batch month's year) with what
+    earlier batches paid of it, this batch's part, their sum, the budget and what is left."""
+    use = budget_use(batch)
+    row = next((u for u in use if u["over"]), None) or next(u for u in use if u["year"] == batch.month.year)
+    budget, with_this = row["budget"], row["earlier"] + row["this"]
     return {
-        "earlier": batch.year_to_date, "this": batch.total, "with_this": with_this, "budget": budget,
-        "left": budget - with_this if budget else None,
+        "year": row["year"], "earlier": row["earlier"], "this": row["this"], "with_this": with_this,
+        "budget": budget, "left": budget - with_this if budget else None,
         "over": with_this - budget if budget and with_this > budget else None,
         "percent": min(int(with_this * 100 / budget), 100) if budget else None,
     }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import BootstrapFormMixin
@@ -47,6 +48,19 @@ class EstateForm(BootstrapFormMixin, forms.ModelForm):
             Community.objects.editable_by(user).select_related("street").order_by("street__name", "name")
         )
         self.fields["community"].empty_label = _("请选择社区")
+        if self.instance.pk:
+            # The area is the subsidy base: a change says from when it holds (communities.models.EstateArea).
+            fields = dict(self.fields)
+            effective = forms.DateField(
+                label=_("面积生效日期"), required=False, initial=timezone.localdate().replace(day=1),
+                widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
+                help_text=_("修改总建筑面积时必填；补贴按各服务月份 1 日有效的面积计算，已发放的月份不变。"),
+                error_messages={"invalid": _("请填写有效日期，如 2025-07-01")})
+            self.fields = {}
+            for name, field in fields.items():
+                self.fields[name] = field
+                if name == "total_area":
+                    self.fields["area_effective_from"] = effective
 
     def clean(self):
         cleaned = super().clean()

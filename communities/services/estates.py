@@ -26,9 +26,11 @@ from communities.models import (
     Category,
     Community,
     Estate,
+    EstateArea,
     EstateType,
     ManagementMode,
 )
+from communities.selectors import area_in_force
 
 # The fields a street office keeps; `firm` and `firm_since` belong to the contracts.
 EDITABLE_FIELDS = (
@@ -128,8 +130,33 @@ def estate_create(*, actor, data: dict[str, Any], reason: str | None = None) -> 
     return estate
 
 
-def estate_update(*, actor, estate: Estate, data: dict[str, Any], reason: str | None = None) -> Estate:
-    """Change an estate the actor may edit (moving it only into a community they may edit)."""
+def _record_area(estate: Estate, new_area: Decimal, effective_from, actor, today: datetime.date) -> Decimal:
+    """Record an area change as a version (the first change also records the area before it); returns
+    the area in force today, which becomes `Estate.total_area`."""
+    if not isinstance(effective_from, datetime.date):
+        raise ValidationError({"area_effective_from": [_("修改总建筑面积时请填写面积生效日期")]})
+    if effective_from > today:
+        raise ValidationError({"area_effective_from": [_("面积生效日期不能晚于今天")]})
+    rows = EstateArea.objects.select_for_update().filter(estate=estate)
+    if not rows.exists():
+        first = datetime.date(min(estate.completion_year, effective_from.year), 1, 1)
+        if first < effective_from:
+            EstateArea.objects.create(estate=estate, area=estate.total_area, effective_from=first, recorded_by=actor)
+    EstateArea.objects.update_or_create(estate=estate, effective_from=effective_from,
+                                        defaults={"area": new_area, "recorded_by": actor})
+    versions = list(EstateArea.objects.filter(estate=estate).order_by("effective_from")
+                    .values_list("effective_from", "area"))
+    return area_in_force(versions, today, new_area)
+
+
+def estate_update(*, actor, estate: Estate, data: dict[str, Any], reason: str | None = None,
+                  today: datetime.date | None = None) -> Estate:
+    """Change an estate the actor may edit (moving it only into a community they may edit).
+
+    A change of the total area needs `data["area_effective_from"]`: the area is versioned
+    (EstateArea), so a payout of an earlier service month keeps the area then in force.
+    """
+    today = today or timezone.localdate()
     values = _clean(data)
     with transaction.atomic():
         try:
@@ -142,6 +169,9 @@ def estate_update(*, actor, estate: Estate, data: dict[str, Any], reason: str | 
         merged = {name: getattr(locked, name) for name in EDITABLE_FIELDS}
         merged.update(values)
         validate_estate_data(merged, estate=locked)
+        if "total_area" in values and values["total_area"] != locked.total_area:
+            values["total_area"] = _record_area(locked, values["total_area"], data.get("area_effective_from"),
+                                                actor, today)
         for name, value in values.items():
             setattr(locked, name, value)
         locked._history_user = actor

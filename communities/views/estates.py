@@ -6,6 +6,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -151,7 +152,8 @@ class EstateUpdateView(LoginRequiredMixin, EditableObjectMixin, UpdateView):
 
     def form_valid(self, form):
         try:
-            self.object = estate_update(actor=self.request.user, estate=self.object, data=form.cleaned_data)
+            self.object = estate_update(actor=self.request.user, estate=self.object, data=form.cleaned_data,
+                                        today=timezone.localdate())
         except ValidationError as exc:
             form.add_error(None, exc)
             return self.form_invalid(form)

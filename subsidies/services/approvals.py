@@ -38,7 +38,8 @@ def allowed_actions(batch: PayoutBatch, user: User) -> list[str]:
 @transaction.atomic
 def batch_transition(*, actor: User, batch: PayoutBatch, action: str, comment: str = "",
                      override_reason: str = "", disbursed_on: datetime.date | None = None,
-                     voucher: str = "") -> PayoutBatch:
+                     voucher: str = "", today: datetime.date | None = None) -> PayoutBatch:
+    today = today or timezone.localdate()
     batch = PayoutBatch.objects.select_for_update().get(pk=batch.pk)
     if action not in TRANSITIONS:
         raise ValidationError(_("未知操作。"))
@@ -51,14 +52,18 @@ def batch_transition(*, actor: User, batch: PayoutBatch, action: str, comment: s
         raise ValidationError({"comment": _("退回时请填写原因。")})
     if action == "approve" and batch.over_budget:
         if not override_reason.strip():
-            raise ValidationError({"override_reason": _(
-                "本批次加上本年此前批次共 %(t)s 元，超出年度预算 %(b)s 元；如确需批准，请填写超预算理由。") % {
-                "t": f"{batch.year_to_date + batch.total:,}", "b": f"{batch.policy.yearly_budget:,}"}})
+            from ..selectors import budget_use  # selectors import this module
+
+            over = [u for u in budget_use(batch) if u["over"]] or budget_use(batch)
+            raise ValidationError({"override_reason": "；".join(_(
+                "%(y)d 年度：本批次 %(n)s 元加上此前批次 %(e)s 元共 %(t)s 元，超出年度预算 %(b)s 元") % {
+                "y": u["year"], "n": f"{u['this']:,}", "e": f"{u['earlier']:,}", "t": f"{u['earlier'] + u['this']:,}",
+                "b": f"{u['budget']:,}"} for u in over) + _("；如确需批准，请填写超预算理由。")})
         batch.budget_override_reason = override_reason.strip()
     if action == "disburse":
         if disbursed_on is None or not voucher.strip():
             raise ValidationError(_("请填写拨付日期和凭证号。"))
-        if disbursed_on > timezone.localdate():
+        if disbursed_on > today:
             raise ValidationError({"disbursed_on": _("拨付日期不能晚于今天。")})
         batch.disbursed_on, batch.disbursement_voucher = disbursed_on, voucher.strip()
     note = comment.strip() or override_reason.strip() or voucher.strip()
@@ -76,7 +81,8 @@ def pass_on_due(batch: PayoutBatch):
 
 @transaction.atomic
 def pass_on_record(*, actor: User, batch: PayoutBatch, street_id: int, firm_id: int, paid_on: datetime.date,
-                   voucher: str) -> PassOn:
+                   voucher: str, today: datetime.date | None = None) -> PassOn:
+    today = today or timezone.localdate()
     batch = PayoutBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.status != B.DISBURSED:
         raise ValidationError(_("区里拨付到街道后，街道才能登记拨付给企业。"))
@@ -87,7 +93,7 @@ def pass_on_record(*, actor: User, batch: PayoutBatch, street_id: int, firm_id: 
         raise ValidationError(_("该企业在本批次本街道没有应拨付的补贴。"))
     if not voucher.strip():
         raise ValidationError({"voucher": _("请填写凭证号。")})
-    if paid_on > timezone.localdate() or (batch.disbursed_on and paid_on < batch.disbursed_on):
+    if paid_on > today or (batch.disbursed_on and paid_on < batch.disbursed_on):
         raise ValidationError({"paid_on": _("拨付日期应在区拨付日期之后、今天之前。")})
     if PassOn.objects.filter(batch=batch, street_id=street_id, firm_id=firm_id).exists():
         raise ValidationError(_("该企业的拨付已登记。"))
@@ -111,7 +117,8 @@ def payout_edit(*, actor: User, payout: Payout, **changes) -> None:
 
 @transaction.atomic
 def adjustment_create(*, actor: User, original: Payout, delta, reason: str) -> Adjustment:
-    original = Payout.objects.select_related("batch").get(pk=original.pk)
+    # Lock the original: two clerks adjusting the same line at once are checked one after the other.
+    original = Payout.objects.select_for_update(of=("self",)).select_related("batch").get(pk=original.pk)
     if original.kind != PayoutKind.REGULAR:
         raise ValidationError(_("只能对月度补贴明细登记调整。"))
     if original.batch.status not in (B.APPROVED, B.DISBURSED, B.COMPLETED):
@@ -124,8 +131,14 @@ def adjustment_create(*, actor: User, original: Payout, delta, reason: str) -> A
         raise ValidationError({"delta": _("调整金额必须是数字。")})
     if delta == 0 or delta != delta.quantize(Decimal("0.01")):
         raise ValidationError({"delta": _("调整金额不能为 0，且最多两位小数。")})
-    if original.amount + delta < 0:
-        raise ValidationError({"delta": _("调整后金额不能为负数。")})
+    # The original and all its adjustments (paid or waiting for the next batch) never net below zero.
+    adjusted = (original.adjustments.aggregate(s=Sum("amount"))["s"] or Decimal("0")) + (
+        Adjustment.objects.filter(original=original, line__isnull=True).aggregate(s=Sum("delta"))["s"] or Decimal("0"))
+    if original.amount + adjusted + delta < 0:
+        raise ValidationError({"delta": _(
+            "原金额 %(o)s 元，已调整 %(a)s 元，本次调整 %(d)s 元后为 %(n)s 元，调整后金额不能为负数。") % {
+            "o": f"{original.amount:,}", "a": f"{adjusted:,}", "d": f"{delta:,}",
+            "n": f"{original.amount + adjusted + delta:,}"}})
     if not reason.strip():
         raise ValidationError({"reason": _("请填写调整原因。")})
     return Adjustment.objects.create(original=original, delta=delta, reason=reason.strip(), created_by=actor)

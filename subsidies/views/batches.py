@@ -132,8 +132,14 @@ def detail_context(request, batch: PayoutBatch, *, bound_action=None, bound_pass
         total_label = _("本企业合计（元）")
     else:
         total_label = _("本社区合计（元）")
+    months = list(batch.months.order_by("month"))
+    deferred = [m for m in months if not m.settled]
     return {
         "batch": batch,
+        "settled_months": [m for m in months if m.settled],
+        "deferred_months": deferred,
+        "deferred_reasons": list(dict.fromkeys(f"{m.month:%Y-%m}：{m.reason}" if len(deferred) == 1 else m.reason
+                                               for m in deferred)),
         "scope": scope,
         "whole": whole,
         "total_label": total_label,

@@ -1,6 +1,6 @@
 """The batch the page tests look at, with amounts worked out by hand.
 
-山亭区, March 2025 (ratings of 2024 Q4, published):
+山亭区, March 2025 (ratings of 2025 Q1, published; the programme starts in March 2025, so the batch settles March alone):
 
   山城街道 · 梅园社区 · 梅花园     firm 甲  12,345.67 ㎡ × 0.30 (5★) = 3,703.701  -> 3,703.70
   山城街道 · 梅园社区 · 桂花苑     firm 甲   8,888.88 ㎡ × 0.25 (4★) = 2,222.22
@@ -34,11 +34,11 @@ def build_batches(w):
                                 firm_since=datetime.date(2024, 1, 1),
                                 management_mode=ManagementMode.MARKET)
     participating(w, w.estate_a1, 2025, 0, area="12345.67")
-    published(w, w.estate_a1, 2024, 4, 5)
+    published(w, w.estate_a1, 2025, 1, 5)
     participating(w, w.estate_a3, 2025, 0)
-    published(w, w.estate_a3, 2024, 4, 4)
+    published(w, w.estate_a3, 2025, 1, 4)
     participating(w, w.estate_b1, 2025, 0, area="10000.05")
-    published(w, w.estate_b1, 2024, 4, 3)
+    published(w, w.estate_b1, 2025, 1, 3)
     w.batch = gen.generate_batch(district=w.shanting, month=MARCH)
     SubsidyPolicy.objects.create(district=w.guancheng, effective_from=datetime.date(2022, 1, 1),
                                  programme_start=datetime.date(2022, 2, 1), programme_months=60)

@@ -11,12 +11,13 @@ from tests.ratings.conftest import accept
 
 @pytest.fixture
 def sub_world(world):
-    """管城回族区-style programme for 山亭区: from 2022-02 (here for 48 months, to 2026-01), pilots from 2021-06."""
+    """A programme for 山亭区 from 2025-03 for 36 months, so the March 2025 batch settles March alone
+    once 2025Q1 is published (先考核后拨付: a month is paid on its own quarter's rating). Tests of the
+    window and of catching up earlier months set their own dates."""
     w = world
     w.rating_policy = ensure_default_policy(w.shanting)
     w.policy = SubsidyPolicy.objects.create(district=w.shanting, effective_from=datetime.date(2021, 1, 1),
-                                            programme_start=datetime.date(2022, 2, 1), programme_months=48,
-                                            pilot_start=datetime.date(2021, 6, 1),
+                                            programme_start=datetime.date(2025, 3, 1), programme_months=36,
                                             yearly_budget=Decimal("1000000.00"))
     return w
 
@@ -39,3 +40,9 @@ def participating(w, estate, year, tier, quarter=None, area=None):
     accept(w, estate, year=year, firm=estate.firm or w.firm1)
     if quarter:
         return published(w, estate, year if quarter else year, quarter, tier)
+
+
+def same_tiers(w, year, quarter, src=(2025, 1)):
+    """Publish (year, quarter) with each estate's tier of quarter `src` (so the next month pays as before)."""
+    for r in StarRating.objects.filter(period__district=w.shanting, period__year=src[0], period__quarter=src[1]):
+        published(w, r.estate, year, quarter, r.tier, reason=r.no_tier_reason)

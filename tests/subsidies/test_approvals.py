@@ -11,7 +11,7 @@ from subsidies.models import Adjustment, BatchStatus, PassOn, Payout, PayoutBatc
 from subsidies.services import approvals as ap
 from subsidies.services import generation as gen
 
-from .conftest import participating, published
+from .conftest import participating, published, same_tiers
 
 MARCH = datetime.date(2025, 3, 1)
 B = BatchStatus
@@ -19,9 +19,9 @@ B = BatchStatus
 
 def _batch(w):
     participating(w, w.estate_a1, 2025, 0, area="20000.00")
-    published(w, w.estate_a1, 2024, 4, 5)  # 6000.00
+    published(w, w.estate_a1, 2025, 1, 5)  # 6000.00
     participating(w, w.estate_b1, 2025, 0, area="10000.00")
-    published(w, w.estate_b1, 2024, 4, 3)  # 2000.00
+    published(w, w.estate_b1, 2025, 1, 3)  # 2000.00
     return gen.generate_batch(district=w.shanting, month=MARCH)
 
 
@@ -111,6 +111,7 @@ def test_approved_line_is_never_edited_and_a_correction_goes_into_the_next_batch
     ap.adjustment_create(actor=w.users["district_admin"], original=line, delta="-150.00", reason="面积核减 500㎡")
     line.refresh_from_db()
     assert line.amount == Decimal("6000.00")
+    same_tiers(w, 2025, 2)  # April is paid on 2025Q2, published with the same tiers
     april = gen.generate_batch(district=w.shanting, month=datetime.date(2025, 4, 1))
     adj = april.lines.get(kind=PayoutKind.ADJUSTMENT)
     assert (adj.adjusts, adj.month, adj.amount) == (line, MARCH, Decimal("-150.00"))
@@ -127,7 +128,7 @@ def test_approved_line_is_never_edited_and_a_correction_goes_into_the_next_batch
 def test_two_concurrent_runs_give_one_identical_batch(sub_world):
     w = sub_world
     participating(w, w.estate_a1, 2025, 0, area="20000.00")
-    published(w, w.estate_a1, 2024, 4, 5)
+    published(w, w.estate_a1, 2025, 1, 5)
     barrier = threading.Barrier(3)
     errors, results = [], []
 

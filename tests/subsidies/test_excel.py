@@ -104,6 +104,9 @@ def test_export_of_an_adjustment_explains_it(pw, login):
     ap.batch_transition(actor=w.users["district_staff"], batch=w.batch, action="check")
     ap.batch_transition(actor=w.users["district_admin"], batch=w.batch, action="approve")
     ap.adjustment_create(actor=w.users["district_admin"], original=w.line_a1, delta="-150.00", reason="面积核减")
+    from .conftest import same_tiers
+
+    same_tiers(w, 2025, 2)  # April is paid on 2025Q2, published with the same tiers
     april = gen.generate_batch(district=w.shanting, month=datetime.date(2025, 4, 1))
     data = read_payout_list(login("district_admin").get(reverse("subsidies:batch_export", args=[april.pk])))
     # April: 7,925.93 of regular lines − 150.00 = 7,775.93; 山城街道 5,925.92 − 150.00 = 5,775.92.

@@ -8,7 +8,7 @@ from django.urls import reverse
 from subsidies.models import Adjustment, BatchEvent, BatchStatus, PassOn, Payout, PayoutBatch
 
 from ._pages import GRAND_TOTAL, MARCH, build_batches
-from .conftest import participating, published
+from .conftest import participating, published, same_tiers
 
 pytestmark = pytest.mark.django_db
 B = BatchStatus
@@ -23,7 +23,7 @@ def ready(sub_world):
     """Ratings and applications in place, no batch yet."""
     w = sub_world
     participating(w, w.estate_a1, 2025, 0, area="12345.67")
-    published(w, w.estate_a1, 2024, 4, 5)
+    published(w, w.estate_a1, 2025, 1, 5)
     return w
 
 
@@ -83,7 +83,7 @@ def test_generate_creates_once_then_says_it_exists_then_recomputes(ready, login)
     assert PayoutBatch.objects.count() == 1 and Payout.objects.count() == 3
 
     participating(ready, ready.estate_b1, 2025, 0, area="10000.05")
-    published(ready, ready.estate_b1, 2024, 4, 3)
+    published(ready, ready.estate_b1, 2025, 1, 3)
     redo = client.post(reverse("subsidies:batch_generate"),
                        {"district": ready.shanting.pk, "month": "2025-03", "recompute": "on"}, follow=True)
     assert any("已重新生成" in m for m in messages_of(redo))
@@ -191,7 +191,8 @@ def test_over_budget_approve_needs_the_reason(sub_world, login):
     response = transition(login("district_admin"), w, "approve", override_reason="  ")
     assert response.status_code == 200
     html = response.content.decode()
-    assert "本批次加上本年此前批次共 7,925.93 元，超出年度预算 5,000.00 元；如确需批准，请填写超预算理由。" in html
+    assert ("2025 年度：本批次 7,925.93 元加上此前批次 0.00 元共 7,925.93 元，超出年度预算 5,000.00 元"
+            "；如确需批准，请填写超预算理由。") in html
     w.batch.refresh_from_db()
     assert w.batch.status == B.CHECKED
 
@@ -304,6 +305,7 @@ def test_adjustment_only_after_approval_then_it_goes_into_the_next_batch(pw, log
     adj = Adjustment.objects.get()
     assert (adj.original, adj.delta, adj.created_by.username) == (w.line_a1, Decimal("-150.00"), "district_admin")
 
+    same_tiers(w, 2025, 2)  # April is paid on 2025Q2, published with the same tiers
     response = login("district_admin").post(reverse("subsidies:batch_generate"),
                                             {"district": w.shanting.pk, "month": "2025-04"}, follow=True)
     april = PayoutBatch.objects.get(district=w.shanting, month=datetime.date(2025, 4, 1))

@@ -23,13 +23,15 @@ def form_data(w, **changes):
 def test_new_version_form_is_prefilled_from_the_current_one(sub_world, login):
     w = sub_world
     w.policy.pilot_estates.add(w.estate_b1)
+    w.policy.pilot_start = datetime.date(2021, 6, 1)
+    w.policy.save()
     response = login("district_admin").get(reverse("subsidies:policy_create", args=[w.shanting.pk]))
     form = response.context["form"]
     assert form.initial["rate_5"] == Decimal("0.30") and form.initial["cap"] == Decimal("0.30")
-    assert form.initial["programme_start"] == datetime.date(2022, 2, 1)
+    assert form.initial["programme_start"] == datetime.date(2025, 3, 1)
     assert form.initial["pilot_estates"] == [w.estate_b1.pk]
     html = response.content.decode()
-    assert 'type="month" name="programme_start" value="2022-02"' in html
+    assert 'type="month" name="programme_start" value="2025-03"' in html
     assert 'name="pilot_start" value="2021-06"' in html
     # Only the district's estates can be pilots.
     assert "北庄花园" in html and "紫荆小区" not in html

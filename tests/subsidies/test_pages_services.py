@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 def test_batch_generate_checks_the_role_and_names_the_outcome(sub_world):
     w = sub_world
     participating(w, w.estate_a1, 2025, 0, area="20000.00")
-    published(w, w.estate_a1, 2024, 4, 5)
+    published(w, w.estate_a1, 2025, 1, 5)
     for persona in ("street_staff", "firm_user", "district_admin_gc", "community_clerk"):
         assert not may_generate(w.users[persona], w.shanting.pk)
         with pytest.raises(ValidationError, match="只有本区管理员或工作人员"):
@@ -87,6 +87,6 @@ def test_budget_figures(sub_world):
     w.policy.save()
     build_batches(w)
     assert selectors.budget_figures(w.batch) == {
-        "earlier": Decimal("0.00"), "this": Decimal("7925.93"), "with_this": Decimal("7925.93"),
+        "year": 2025, "earlier": Decimal("0.00"), "this": Decimal("7925.93"), "with_this": Decimal("7925.93"),
         "budget": Decimal("5000.00"), "left": Decimal("-2925.93"), "over": Decimal("2925.93"),
         "percent": 100}

@@ -18,7 +18,7 @@ def test_real_worker_generates_the_month_once(sub_world, worker_queue):
 
     w = sub_world
     participating(w, w.estate_a1, 2025, 0, area="10.02")
-    published(w, w.estate_a1, 2024, 4, 4)
+    published(w, w.estate_a1, 2025, 1, 4)
     for _ in range(2):
         result = generate_monthly_payouts_task.apply_async(args=["2025-03-01"], queue=worker_queue)
         assert result.get(timeout=90) == ["山亭区 2025-03"]
