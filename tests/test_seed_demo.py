@@ -209,4 +209,13 @@ def test_seed_demo_has_a_whole_supervision_cycle(seeded):
     assert period.status == PeriodStatus.PUBLISHED and period.ratings.filter(tier__gte=3).exists()
     batch = PayoutBatch.objects.get(month="2026-10-01")
     assert batch.status == BatchStatus.GENERATED and batch.total > 0
-    assert batch.line_count == 51  # every estate of 山亭区: 41 in 山城街道 + 10 in the second street
+    # 先考核后拨付: the batch settles July–September 2026 on the published 2026Q3 (the programme starts in
+    # July) and defers October until 2026Q4 is published. Every estate of 山亭区 (41 in 山城街道 + 10 in the
+    # second street) has a line per settled month; every contract covers those months whole.
+    assert [(f"{m.month:%Y-%m}", m.settled) for m in batch.months.order_by("month")] == [
+        ("2026-07", True), ("2026-08", True), ("2026-09", True), ("2026-10", False)]
+    assert batch.line_count == 51 * 3
+    paid = batch.lines.filter(amount__gt=0)
+    assert paid.count() == 3 * period.ratings.filter(tier__gt=0).count()
+    assert not paid.filter(firm__isnull=True).exists()
+    assert period.events.filter(action="announce").exists() and period.appeal_deadline.isoformat() == "2026-10-15"

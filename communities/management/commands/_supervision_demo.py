@@ -26,14 +26,17 @@ from ratings.models import (
     PeriodStatus,
     RatingPeriod,
 )
-from ratings.services.periods import publish_period, run_period
+from ratings.services.periods import period_announce, period_publish, run_period
 from ratings.services.policy import ensure_default_policy
 from subsidies.models import PayoutBatch, SubsidyPolicy
 from subsidies.services.generation import generate_batch
 
 RATED_YEAR, RATED_QUARTER = 2026, 3
 INSPECTION_DAYS = (datetime.date(2026, 7, 16), datetime.date(2026, 9, 10))
-RUN_DAY = datetime.date(2026, 10, 5)
+RUN_DAY = datetime.date(2026, 10, 5)  # the nightly job's first run after 2026Q3 (policy run day 5)
+ANNOUNCE_DAY = datetime.date(2026, 10, 8)  # 公示: the appeal window runs to 10-15
+PUBLISH_DAY = datetime.date(2026, 10, 20)
+PROGRAMME_START = datetime.date(2026, 7, 1)
 PAYOUT_MONTH = datetime.date(2026, 10, 1)
 
 
@@ -92,13 +95,16 @@ def seed_supervision(*, shanting: District, guancheng: District, managed: list[E
     if period is None:
         period = run_period(district=shanting, year=RATED_YEAR, quarter=RATED_QUARTER, today=RUN_DAY)
         say("rating periods", 1)
-    if period.status != PeriodStatus.PUBLISHED and datetime.date.today() > period.appeal_deadline:
-        publish_period(actor=district_admin, period=period)
+    if period.status == PeriodStatus.PROVISIONAL:
+        period = period_announce(actor=district_admin, period=period, today=ANNOUNCE_DAY)
+    if period.status == PeriodStatus.ANNOUNCED and PUBLISH_DAY > period.appeal_deadline:
+        period_publish(actor=district_admin, period=period, today=PUBLISH_DAY)
 
-    # Subsidies: 山亭区 pays from 2026-01 for three years; the 2026-10 batch waits for checking.
+    # Subsidies: 山亭区 pays from 2026-07 for three years. 先考核后拨付: the 2026-10 batch settles July to
+    # September on the published 2026Q3 and lists October as deferred until 2026Q4 is published.
     if not SubsidyPolicy.objects.filter(district=shanting).exists():
         SubsidyPolicy.objects.create(district=shanting, effective_from=datetime.date(2026, 1, 1),
-                                     programme_start=datetime.date(2026, 1, 1), programme_months=36,
+                                     programme_start=PROGRAMME_START, programme_months=36,
                                      yearly_budget=Decimal("3000000.00"), created_by=district_admin)
     if not PayoutBatch.objects.filter(district=shanting, month=PAYOUT_MONTH).exists():
         generate_batch(district=shanting, month=PAYOUT_MONTH)
