@@ -359,7 +359,8 @@ class StarRating(models.Model):
             # and a row with superseded_by always has superseded_at (check below).
             models.UniqueConstraint(fields=["period", "estate"], condition=Q(superseded_at__isnull=True),
                                     name="one_current_rating_per_estate_period"),
-            models.UniqueConstraint(fields=["period", "estate", "version"], name="one_rating_version_per_estate_period"),
+            models.UniqueConstraint(fields=["period", "estate", "version"],
+                                    name="one_rating_version_per_estate_period"),
             models.CheckConstraint(condition=Q(version__gte=1), name="rating_version_from_1"),
             models.CheckConstraint(condition=Q(superseded_by__isnull=True) | Q(superseded_at__isnull=False),
                                    name="rating_superseded_has_date"),
