@@ -14,7 +14,15 @@ from django.utils import timezone
 from enterprises.services import contract_create, contract_end
 from inspections.models import Inspection, InspectionStatus
 from inspections.services.rubrics import ensure_default_rubric
-from ratings.models import Application, ApplicationStatus, ComponentKind, ComponentScore, RatingPeriod, StarRating
+from ratings.models import (
+    Application,
+    ApplicationStatus,
+    ComponentKind,
+    ComponentScore,
+    PeriodStatus,
+    RatingPeriod,
+    StarRating,
+)
 from ratings.services.policy import ensure_default_policy
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +44,7 @@ def changed(world):
     w.ratings = {}
     for year, quarter in ((2024, 4), (2025, 1), (2025, 2), (2025, 3)):
         period = RatingPeriod.objects.create(district=w.shanting, year=year, quarter=quarter, policy=policy,
-                                             computed_at=timezone.now())
+                                             computed_at=timezone.now(), status=PeriodStatus.PUBLISHED)
         w.ratings[(year, quarter)] = StarRating.objects.create(period=period, estate=w.estate_a1, firm=w.firm1,
                                                                tier=5, score=Decimal("90"), inspection_score=Decimal("90"), opinion_score=Decimal("90"),
             satisfaction_score=Decimal("90"), inspection_count=1, computed_at=timezone.now())

@@ -94,11 +94,18 @@ def test_the_same_estate_name_is_allowed_in_another_community(world, login):
 def test_street_staff_edits_an_estate_and_history_shows_who_changed_what(world, login):
     client = login("street_staff")
     estate = world.estate_a2
-    response = client.post(edit_url(estate), form_data(world, community=world.ziwei.pk, name="锦绣花园",
-                                                        total_area="52500.00", management_mode="self"))
+    data = form_data(world, community=world.ziwei.pk, name="锦绣花园", total_area="52500.00", management_mode="self")
+    # The area is the subsidy base: a change without the date it holds from is refused on the form.
+    refused = client.post(edit_url(estate), data)
+    assert refused.status_code == 200 and "修改总建筑面积时请填写面积生效日期" in refused.content.decode()
+    estate.refresh_from_db()
+    assert estate.total_area == Decimal("52000.00")
+    response = client.post(edit_url(estate), {**data, "area_effective_from": "2025-07-01"})
     assert response.status_code == 302
     estate.refresh_from_db()
     assert estate.total_area == Decimal("52500.00")
+    assert [(f"{a.effective_from}", a.area) for a in estate.areas.order_by("effective_from")] == [
+        ("2012-01-01", Decimal("52000.00")), ("2025-07-01", Decimal("52500.00"))]
     assert estate.management_mode == "self"
     latest = estate.history.latest()
     assert latest.history_user == world.users["street_staff"]
