@@ -34,8 +34,9 @@ class BatchLinesView(ScopedListView):
     sort_fields = {
         "street": "street__name", "community": "estate__community__name", "estate": "estate__name",
         "firm": "firm__name", "area": "area", "tier": "tier", "rate": "rate", "amount": "amount", "kind": "kind",
+        "month": "month",
     }
-    default_sort = ("street__name", "estate__community__name", "estate__name", "kind", "pk")
+    default_sort = ("street__name", "estate__community__name", "estate__name", "month", "kind", "pk")
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
@@ -60,7 +61,8 @@ class BatchLinesView(ScopedListView):
 # --- the payout list in Excel --------------------------------------------------------------------------------
 
 HEADERS = (gettext_lazy("社区"), gettext_lazy("小区"), gettext_lazy("企业"), gettext_lazy("面积（㎡）"),
-           gettext_lazy("星级"), gettext_lazy("标准（元/㎡/月）"), gettext_lazy("金额（元）"), gettext_lazy("说明"))
+           gettext_lazy("星级"), gettext_lazy("标准（元/㎡/月）"), gettext_lazy("金额（元）"), gettext_lazy("说明"),
+           gettext_lazy("服务月份"), gettext_lazy("服务天数"))
 
 
 def _explain(line) -> str:
@@ -87,7 +89,7 @@ def payout_list_workbook(data: PayoutList) -> bytes:
     grand_label = wb.add_format({"bold": True, "top": 2, "bottom": 2, "bg_color": "#FFF2CC"})
     grand_money = wb.add_format({"bold": True, "top": 2, "bottom": 2, "bg_color": "#FFF2CC",
                                  "num_format": "#,##0.00"})
-    for c, width in enumerate((14, 18, 26, 14, 8, 16, 16, 36)):
+    for c, width in enumerate((14, 18, 26, 14, 8, 16, 16, 36, 10, 10)):
         ws.set_column(c, c, width)
     ws.write(0, 0, _("%(d)s %(m)s 效能补贴拨付清单") % {"d": batch.district.name, "m": f"{batch.month:%Y年%m月}"},
              title)
@@ -108,6 +110,8 @@ def payout_list_workbook(data: PayoutList) -> bytes:
             ws.write_number(r, 5, float(line.rate), money)
             ws.write_number(r, 6, float(line.amount), money)
             ws.write_string(r, 7, _explain(line))
+            ws.write_string(r, 8, f"{line.month:%Y-%m}")
+            ws.write_string(r, 9, f"{line.days}/{line.month_days}" if line.days else "")
             r += 1
         ws.write(r, 0, _("%(s)s 小计") % {"s": section.street_name}, sub_label)
         for c in range(1, 6):
