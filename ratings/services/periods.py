@@ -404,12 +404,6 @@ def period_publish(*, actor: User, period: RatingPeriod, today: datetime.date,
     return period
 
 
-def publish_period(**kwargs) -> RatingPeriod:
-    """Transitional alias of period_publish for callers not yet moved (the demo seed); remove with them.
-    Note that publishing now needs the announcement first (period_announce)."""
-    return period_publish(**kwargs)
-
-
 # --- appeals -----------------------------------------------------------------------------------------------
 
 def appealing_firm(user: User, rating: StarRating) -> int | None:
