@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import TransitionEvent
-from accounts.scope import DistrictRecordQuerySet, ScopedQuerySet
+from accounts.scope import DistrictRecordQuerySet, ScopedQuerySet, Served
 
 ESTATE_PATHS = {
     "district": "estate__community__street__district",
@@ -17,6 +17,8 @@ ESTATE_PATHS = {
     "community": "estate__community",
     "firm": "estate__firm",
 }
+# Rows of an estate and quarter: a firm sees those of the quarters it served the estate (DOMAIN.md §5).
+QUARTER_PATHS = {**ESTATE_PATHS, "firm": Served(estate="estate_id", year="year", quarter="quarter")}
 PCT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 
 DEFAULT_DISQUALIFYING_REASONS = [
@@ -237,7 +239,7 @@ class ComponentKind(models.TextChoices):
 
 
 class ComponentScoreQuerySet(ScopedQuerySet):
-    scope_paths = ESTATE_PATHS
+    scope_paths = QUARTER_PATHS
     scope_edit_levels = ("district", "street")
 
 
@@ -266,7 +268,7 @@ class ComponentScore(models.Model):
 
 
 class DisqualificationQuerySet(ScopedQuerySet):
-    scope_paths = ESTATE_PATHS
+    scope_paths = QUARTER_PATHS
     scope_edit_levels = ("district", "street")
 
 
@@ -305,7 +307,9 @@ class NoTierReason(models.TextChoices):
 
 
 class StarRatingQuerySet(ScopedQuerySet):
-    scope_paths = ESTATE_PATHS
+    # The rating belongs to the estate; every firm that served in the quarter sees it, before and after it left.
+    scope_paths = {**ESTATE_PATHS,
+                   "firm": Served(estate="estate_id", year="period__year", quarter="period__quarter")}
 
     def current(self):
         """The current version of each (period, estate): corrections supersede, never delete."""
