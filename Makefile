@@ -8,12 +8,13 @@ STAMP := $(VENV)/.requirements-installed
 PIP_FLAGS := --quiet --disable-pip-version-check --no-input
 
 .DEFAULT_GOAL := help
-.PHONY: help run test install migrate seed check browser clean bench
+.PHONY: help run test install migrate seed check browser clean bench prod-check
 
 help:
 	@echo "make run    start the portal (web :8000, Celery worker and beat) with demo data"
 	@echo "make test   run the whole test suite (unit, Celery worker, browser)"
 	@echo "helpers:    make install | migrate | seed | check | browser | clean | bench"
+	@echo "make prod-check   production smoke (DEBUG=0, PostgreSQL, Redis, gunicorn, Celery; needs both running)"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +71,14 @@ test: $(STAMP) browser
 check: $(STAMP)
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
+
+# Production smoke (README "Production"): the vendored files' references, then
+# the release steps and the three services with DEBUG=0 on PostgreSQL
+# (throwaway database portal_smoke) and Redis (databases 2 and 3), an HTTP pass
+# over every app's main page and a Celery task. About a minute.
+prod-check: $(STAMP)
+	$(PY) deploy/check_vendored.py
+	PY=$(abspath $(PY)) bash deploy/prod_smoke.sh
 
 # Benchmarks (tests/perf/README.md): city-sized data on PostgreSQL, printed figures, not timed tests.
 # Each benchmark drops and rebuilds the schema of its own database.

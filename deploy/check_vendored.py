@@ -15,6 +15,8 @@ be under /static/. Standard library only; run from anywhere:
 
     python3 deploy/check_vendored.py [STATIC_DIR]
 """
+from __future__ import annotations
+
 import re
 import sys
 from pathlib import Path
