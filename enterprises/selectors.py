@@ -57,13 +57,19 @@ def days_by_firm(spans: list[Span], first: datetime.date, last: datetime.date) -
     counts: dict[int | None, int] = {}
     day = first
     while day <= last:
-        owner = None
-        for s in relevant:  # oldest first: a later start wins a shared day
-            if s.start <= day and (s.end is None or s.end >= day):
-                owner = s.firm_id
+        owner = firm_on(relevant, day)
         counts[owner] = counts.get(owner, 0) + 1
         day += datetime.timedelta(days=1)
     return list(counts.items())
+
+
+def firm_on(spans: list[Span], day: datetime.date) -> int | None:
+    """The firm serving on `day` (spans oldest first: a later start wins a shared day), or None."""
+    owner = None
+    for s in spans:
+        if s.start <= day and (s.end is None or s.end >= day):
+            owner = s.firm_id
+    return owner
 
 
 def firms_serving(estate_id: int, first: datetime.date, last: datetime.date) -> list[int]:

@@ -37,7 +37,7 @@ from accounts.models import User
 from accounts.money import round_half_up
 from accounts.scope import scope_of
 from communities.models import District
-from enterprises.selectors import Span, firms_serving, spans_by_estate
+from enterprises.selectors import Span, firm_on, firms_serving, spans_by_estate
 from inspections.models import Inspection
 from inspections.selectors import quarter_of
 
@@ -102,14 +102,6 @@ VALUE_FIELDS = ("firm_id", "inspection_count", "inspection_score", "opinion_scor
                 "tier", "no_tier_reason")
 
 
-def _owner(spans: list[Span], day: datetime.date) -> int | None:
-    owner = None
-    for s in spans:  # oldest first: a later start wins a shared day (enterprises/selectors.py)
-        if s.start <= day and (s.end is None or s.end >= day):
-            owner = s.firm_id
-    return owner
-
-
 def rating_firm(spans: list[Span], first: datetime.date, last: datetime.date, fallback: int | None) -> int | None:
     """The firm a quarter's rating names: the one serving on the quarter's last day, else the last one
     that served in the quarter, else `fallback` (the application's firm). The rating belongs to the
@@ -118,7 +110,7 @@ def rating_firm(spans: list[Span], first: datetime.date, last: datetime.date, fa
     if not relevant:
         return fallback
     last_served = max(min(last, s.end or last) for s in relevant)
-    return _owner(relevant, last_served)
+    return firm_on(relevant, last_served)
 
 
 def compute_values(period: RatingPeriod) -> dict[int, tuple]:
