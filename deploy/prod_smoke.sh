@@ -133,7 +133,8 @@ run_step "seed_demo (throwaway portal_smoke database only)" "$PY" manage.py seed
 
 # --- The three long-running services, as in the README.
 say "starting gunicorn on 127.0.0.1:$PORT, celery worker and beat"
-"$BIN/gunicorn" config.wsgi --bind "127.0.0.1:$PORT" --workers 2 --access-logfile - \
+WORKERS=${SMOKE_WORKERS:-2}
+"$BIN/gunicorn" config.wsgi --bind "127.0.0.1:$PORT" --workers "$WORKERS" --access-logfile - \
   >"$TMP/gunicorn.log" 2>&1 &
 GUNICORN_PID=$!
 "$BIN/celery" -A config worker -l info --concurrency 1 --hostname "smoke@%h" \
@@ -197,7 +198,9 @@ fi
 # PostgreSQL connections the services hold after serving pages and a task
 # (persistent, CONN_MAX_AGE): the README sizes gunicorn's workers with this.
 conns=$(psql -h $PGHOST -U postgres -tAc "SELECT count(*) FROM pg_stat_activity WHERE datname = '$SMOKE_DB'")
-result INFO "PostgreSQL connections to $SMOKE_DB (2 gunicorn workers, 1 Celery child, beat): $conns"
+result INFO "PostgreSQL connections to $SMOKE_DB ($WORKERS gunicorn workers, 1 Celery child, beat): $conns"
+rss=$(ps -o rss= --ppid "$GUNICORN_PID" | awk '{ printf "%d ", $1 / 1024 }')
+result INFO "gunicorn workers' resident memory (MiB): $rss"
 
 # All three still running at the end?
 for pair in "$GUNICORN_PID:gunicorn" "$WORKER_PID:celery worker" "$BEAT_PID:celery beat"; do
