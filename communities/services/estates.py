@@ -190,10 +190,10 @@ class Column:
     example: Any = ""
 
 
-def _columns() -> list[Column]:
+def _columns(street: str = "", community: str = "") -> list[Column]:
     return [
-        Column(_("街道"), "street", example="山城街道"),
-        Column(_("社区"), "community", required=True, example="梅园社区"),
+        Column(_("街道"), "street", example=street),
+        Column(_("社区"), "community", required=True, example=community),
         Column(_("小区名称"), "name", required=True, example="幸福家园"),
         Column(_("地址"), "address", example="幸福路 18 号"),
         Column(_("建成年份"), "completion_year", required=True, example=2003),
@@ -207,7 +207,7 @@ def _columns() -> list[Column]:
         Column(_("纳入老旧小区改造"), "in_renovation_programme", example=_("是")),
         Column(_("改造达标"), "renovation_accepted", example=_("否")),
         Column(_("服务内容"), "service_content", example=_("保洁、秩序维护、绿化")),
-        Column(_("物业负责人"), "contact_name", example=_("张三")),
+        Column(_("物业负责人"), "contact_name", example=_("（负责人姓名）")),
         Column(_("联系电话"), "contact_phone", example="0632-1234567"),
         Column(_("备注"), "notes", example=""),
     ]
@@ -225,9 +225,14 @@ def _category_names() -> dict[str, int]:
     return names
 
 
-def estate_import_template() -> bytes:
-    """The import template: Chinese headers, one example row, a sheet of allowed values."""
-    columns = _columns()
+def estate_import_template(*, actor) -> bytes:
+    """The import template: Chinese headers, one example row, a sheet of allowed values.
+
+    The example row names a street and community of the actor's own scope (the first it may
+    edit), never another office's places."""
+    example = (Community.objects.editable_by(actor).select_related("street").order_by("street__name", "name")
+               .first())
+    columns = _columns(example.street.name if example else "", example.name if example else "")
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True})
     ws = wb.add_worksheet(_("小区"))

@@ -184,4 +184,4 @@ class EstateImportView(EstateEditorRequiredMixin, View):
 
 class EstateImportTemplateView(EstateEditorRequiredMixin, View):
     def get(self, request):
-        return xlsx_response(estate_import_template(), _("小区导入模板") + ".xlsx")
+        return xlsx_response(estate_import_template(actor=request.user), _("小区导入模板") + ".xlsx")

@@ -213,3 +213,14 @@ def test_import_service_refuses_rows_outside_the_actors_scope(world):
     result = estate_import(actor=world.users["street_staff2"], file=xlsx([row()]))
     assert not result.ok and result.created == 0
     assert result.errors[0].line == 2
+
+
+@pytest.mark.parametrize("persona, street, community", [
+    ("street_staff", "山城街道", "梅园社区"),
+    ("street_staff2", "北庄街道", "北庄社区"),
+    ("district_admin_gc", "紫荆山街道", "紫东社区"),
+])
+def test_template_example_names_only_places_of_the_users_own_scope(world, login, persona, street, community):
+    wb = openpyxl.load_workbook(io.BytesIO(login(persona).get(TEMPLATE).content))
+    example = list(wb.worksheets[0].iter_rows(values_only=True))[1]
+    assert tuple(example[:2]) == (street, community)
