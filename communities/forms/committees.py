@@ -6,6 +6,7 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import BaseInlineFormSet, inlineformset_factory
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import BootstrapFormMixin, DateInput
@@ -47,6 +48,7 @@ class CommitteeForm(BootstrapFormMixin, forms.ModelForm):
         for field, message in committee_rule_errors(
             elected_on=cleaned.get("elected_on"), term_end=cleaned.get("term_end"),
             filing_status=cleaned.get("filing_status"), filed_on=cleaned.get("filed_on"),
+            today=timezone.localdate(),
         ).items():
             if field not in self.errors:
                 self.add_error(field, message)

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communities.models import CommitteeMember, Estate, FilingStatus, OwnerCommittee
@@ -22,12 +23,16 @@ MEMBER_FIELDS = ("name", "position", "phone")
 
 
 def committee_rule_errors(*, elected_on: datetime.date | None, term_end: datetime.date | None,
-                          filing_status: str | None, filed_on: datetime.date | None) -> dict[str, str]:
+                          filing_status: str | None, filed_on: datetime.date | None,
+                          today: datetime.date) -> dict[str, str]:
     """The committee's date and filing rules; field -> message (empty when all hold).
 
     Forms call this in clean() and the services call it again, so the rule is written once.
+    An election or a filing is recorded after it happened: neither date lies after `today`.
     """
     errors: dict[str, str] = {}
+    if elected_on and elected_on > today:
+        errors["elected_on"] = _("成立（选举）日期不能晚于今天（%(d)s）。") % {"d": today.strftime("%Y-%m-%d")}
     if elected_on and term_end and term_end <= elected_on:
         errors["term_end"] = _("任期届满日期须晚于成立（选举）日期。")
     if filing_status == FilingStatus.FILED and not filed_on:
@@ -36,6 +41,8 @@ def committee_rule_errors(*, elected_on: datetime.date | None, term_end: datetim
         errors["filed_on"] = _("仅“已备案”的委员会可填写备案日期。")
     elif filed_on and elected_on and filed_on < elected_on:
         errors["filed_on"] = _("备案日期不能早于成立（选举）日期。")
+    elif filed_on and filed_on > today:
+        errors["filed_on"] = _("备案日期不能晚于今天（%(d)s）。") % {"d": today.strftime("%Y-%m-%d")}
     return errors
 
 
@@ -54,9 +61,10 @@ def _lock_estate(actor, estate_pk: int) -> Estate:
     return estate
 
 
-def _check_rules(data: Mapping[str, Any]) -> None:
+def _check_rules(data: Mapping[str, Any], today: datetime.date) -> None:
     errors = committee_rule_errors(elected_on=data.get("elected_on"), term_end=data.get("term_end"),
-                                   filing_status=data.get("filing_status"), filed_on=data.get("filed_on"))
+                                   filing_status=data.get("filing_status"), filed_on=data.get("filed_on"),
+                                   today=today)
     if errors:
         raise ValidationError(errors)
 
@@ -117,9 +125,9 @@ def _integrity_to_validation(exc: IntegrityError) -> ValidationError:
 
 
 def committee_create(*, actor, estate: Estate, data: Mapping[str, Any],
-                     members: Sequence[Mapping[str, Any]] = ()) -> OwnerCommittee:
+                     members: Sequence[Mapping[str, Any]] = (), today: datetime.date | None = None) -> OwnerCommittee:
     """Record a committee for `estate` with its members."""
-    _check_rules(data)
+    _check_rules(data, today or timezone.localdate())
     try:
         with transaction.atomic():
             estate = _lock_estate(actor, estate.pk)
@@ -137,9 +145,9 @@ def committee_create(*, actor, estate: Estate, data: Mapping[str, Any],
 
 
 def committee_update(*, actor, committee: OwnerCommittee, data: Mapping[str, Any],
-                     members: Sequence[Mapping[str, Any]] = ()) -> OwnerCommittee:
+                     members: Sequence[Mapping[str, Any]] = (), today: datetime.date | None = None) -> OwnerCommittee:
     """Change a committee's fields and members; one history row describes the change."""
-    _check_rules(data)
+    _check_rules(data, today or timezone.localdate())
     try:
         with transaction.atomic():
             _lock_estate(actor, committee.estate_id)

@@ -11,6 +11,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db.models import Case, Count, OuterRef, Subquery, Value, When
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -96,11 +97,11 @@ class _CommitteeFormView(LoginRequiredMixin, View):
             try:
                 if committee is None:
                     committee = committee_create(actor=request.user, estate=estate, data=data,
-                                                 members=formset.member_rows())
+                                                 members=formset.member_rows(), today=timezone.localdate())
                     messages.success(request, _("委员会已创建。"))
                 else:
                     committee = committee_update(actor=request.user, committee=committee, data=data,
-                                                 members=formset.member_rows())
+                                                 members=formset.member_rows(), today=timezone.localdate())
                     messages.success(request, _("委员会信息已保存。"))
             except ValidationError as exc:
                 form.add_error(None, exc)

@@ -2,9 +2,11 @@
 message with the database left unchanged, members, history and query counts."""
 import datetime
 import io
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
@@ -174,9 +176,12 @@ def test_a_standin_committee_may_be_recorded_for_any_estate(world, login):
     ({"filing_status": "filed"}, "filed_on", "备案状态为“已备案”时，须填写备案日期。"),
     ({"filing_status": "filed", "filed_on": "2024-02-01"}, "filed_on", "备案日期不能早于成立（选举）日期。"),
     ({"filing_status": "pending", "filed_on": "2024-05-01"}, "filed_on", "仅“已备案”的委员会可填写备案日期。"),
+    ({"elected_on": "2026-12-02", "term_end": "2031-12-01"}, "elected_on", "成立（选举）日期不能晚于今天（2026-12-01）。"),
+    ({"filing_status": "filed", "filed_on": "2026-12-02"}, "filed_on", "备案日期不能晚于今天（2026-12-01）。"),
 ])
 def test_bad_committee_input_gets_a_chinese_message_and_saves_nothing(world, login, overrides, field, message):
-    response = login("street_staff").post(create_url(world.estate_a2), form_data(**overrides))
+    with time_machine.travel(datetime.datetime(2026, 12, 1, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
+        response = login("street_staff").post(create_url(world.estate_a2), form_data(**overrides))
     assert response.status_code == 200
     assert message in response.context["form"].errors[field]
     assert message in response.content.decode()
