@@ -1,11 +1,24 @@
 from django import forms
+from django.core.validators import MaxLengthValidator
+from django.utils.translation import gettext_lazy as _
+
+
+# Free text has a ceiling (a clerk's note, a reason, an evidence text): fields with no length of
+# their own (model TextFields) get this one, in the browser (maxlength) and on the server.
+TEXT_MAX_LENGTH = 2000
 
 
 class BootstrapFormMixin:
-    """Adds Bootstrap classes to every widget and marks invalid fields."""
+    """Adds Bootstrap classes to every widget, marks invalid fields and caps free text."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField) and field.max_length is None:
+                field.max_length = TEXT_MAX_LENGTH
+                field.validators.append(MaxLengthValidator(TEXT_MAX_LENGTH, message=_(
+                    "最多可填写 %(limit_value)d 个字，目前有 %(show_value)d 个字，请精简后再保存。")))
+                field.widget.attrs.setdefault("maxlength", str(TEXT_MAX_LENGTH))
         for name, field in self.fields.items():
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):
