@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.utils.decorators import method_decorator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView, TemplateView
 
+from .choices import SOURCES, VIEW, search
 from .excel import build_workbook, xlsx_response
 from .scope import scope_of
 
@@ -152,3 +156,26 @@ class NotificationListView(LoginRequiredMixin, ListView):
         if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
             return redirect(target)
         return redirect("accounts:notifications")
+
+
+@method_decorator(never_cache, name="dispatch")
+class ChoicesView(View):
+    """GET /choices/<name>/?q=&page=&purpose=&ids=: one page of a declared choice list (accounts/choices.py).
+
+    Only what the purpose's queryset (the field's own scope) holds is ever returned. Anonymous callers get
+    a 403 in JSON (the caller is a script, which cannot follow a redirect to the login page).
+    """
+
+    def get(self, request, name):
+        if not request.user.is_authenticated:
+            return JsonResponse({"error": _("登录已过期，请重新登录。")}, status=403)
+        source = SOURCES.get(name)
+        purpose = request.GET.get("purpose") or VIEW
+        if source is None or purpose not in source.purposes:
+            return JsonResponse({"error": _("没有这个选项列表。")}, status=404)
+        params = {key: request.GET.get(key, "") for key in source.purposes[purpose].params}
+        queryset = source.queryset(purpose, request.user, params)
+        page = request.GET.get("page", "")
+        page = min(int(page), 10_000) if page.isdigit() else 1
+        data = search(source, queryset, q=request.GET.get("q", ""), page=page, ids=request.GET.get("ids"))
+        return JsonResponse(data, json_dumps_params={"ensure_ascii": False})

@@ -9,6 +9,7 @@ from accounts import views as account_views
 urlpatterns = [
     path("", account_views.HomeView.as_view(), name="home"),
     path("accounts/", include("accounts.urls")),
+    path("choices/<slug:name>/", account_views.ChoicesView.as_view(), name="choices"),
     path("", include("communities.urls")),
     path("", include("enterprises.urls")),
     path("", include("inspections.urls")),

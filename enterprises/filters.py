@@ -9,6 +9,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.choices import RemoteSelect
 from communities.filters.places import BootstrapFilterSet, visible_districts, visible_streets
 from enterprises.models import ContractStatus, Firm, ServiceContract
 
@@ -47,7 +48,8 @@ class FirmFilter(BootstrapFilterSet):
 class ContractFilter(BootstrapFilterSet):
     q = django_filters.CharFilter(label=_("小区名称"), field_name="estate__name", lookup_expr="icontains")
     status = django_filters.ChoiceFilter(label=_("状态"), choices=ContractStatus.choices, empty_label=_("全部状态"))
-    firm = django_filters.ModelChoiceFilter(label=_("物业企业"), queryset=visible_firms, empty_label=_("全部企业"))
+    firm = django_filters.ModelChoiceFilter(label=_("物业企业"), queryset=visible_firms, empty_label=_("全部企业"),
+                                            widget=RemoteSelect("firms"))  # searched as the user types
     street = django_filters.ModelChoiceFilter(
         label=_("街道"), field_name="estate__community__street", queryset=visible_streets,
         empty_label=_("全部街道"),

@@ -10,6 +10,7 @@ from django import forms
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
+from accounts.choices import RemoteSelect
 from accounts.forms import BootstrapFormMixin, DateInput
 from communities.models import District, Street
 
@@ -89,7 +90,9 @@ class ContractForm(_NoModelConstraintsMixin, BootstrapFormMixin, forms.ModelForm
     class Meta:
         model = ServiceContract
         fields = ["firm", "start_date", "end_date", "fee_standard", "bond"]
-        widgets = {"start_date": DateInput(), "end_date": DateInput()}
+        # The firm is searched as the user types (/choices/firms/?purpose=contract&estate=…, the same
+        # contract_firm_choices); only the chosen firm is rendered.
+        widgets = {"start_date": DateInput(), "end_date": DateInput(), "firm": RemoteSelect("firms", "contract")}
         help_texts = {
             "firm": _("可选本区已备案的物业服务企业。"),
             "bond": _("每个小区每年 20,000 至 100,000 元。"),
@@ -98,6 +101,7 @@ class ContractForm(_NoModelConstraintsMixin, BootstrapFormMixin, forms.ModelForm
     def __init__(self, *args, user, estate, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["firm"].queryset = contract_firm_choices(actor=user, estate=estate)
+        self.fields["firm"].widget.params = {"estate": estate.pk}
         self.fields["fee_standard"].widget.attrs.update({"step": "0.01", "min": "0"})
         self.fields["bond"].widget.attrs.update({"step": "0.01"})
 

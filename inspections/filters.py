@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.choices import RemoteSelect
 from communities.filters.estates import YES_NO, FilterForm
 from communities.models import Community, District, Estate, Street
 from enterprises.models import Firm
@@ -78,11 +79,15 @@ def _place_filters(prefix: str):
         "street": django_filters.ModelChoiceFilter(
             label=_("街道"), field_name=f"{prefix}community__street", queryset=_scoped(Street),
             empty_label=_("全部")),
+        # Communities and estates are searched as the user types (accounts/choices.py): only the chosen
+        # one is rendered, and the filter still validates against the whole visible_to queryset.
         "community": django_filters.ModelChoiceFilter(
-            label=_("社区"), field_name=f"{prefix}community", queryset=_scoped(Community), empty_label=_("全部")),
+            label=_("社区"), field_name=f"{prefix}community", queryset=_scoped(Community), empty_label=_("全部"),
+            widget=RemoteSelect("communities")),
         "estate": EstateChoiceFilter(
             label=_("小区"), field_name=prefix.rstrip("_") or "pk",
-            queryset=_scoped(Estate, related=("community",)), empty_label=_("全部")),
+            queryset=_scoped(Estate, related=("community",)), empty_label=_("全部"),
+            widget=RemoteSelect("estates")),
     }
 
 
@@ -100,7 +105,8 @@ class RubricFilter(django_filters.FilterSet):
 class InspectionFilter(django_filters.FilterSet):
     street, community, estate = _place_filters("estate__").values()
     firm = django_filters.ModelChoiceFilter(label=_("服务企业"), field_name="estate__firm",
-                                            queryset=_scoped(Firm), empty_label=_("全部"))
+                                            queryset=_scoped(Firm), empty_label=_("全部"),
+                                            widget=RemoteSelect("firms"))
     date_from = django_filters.DateFilter(label=_("检查日期从"), field_name="date", lookup_expr="gte",
                                           widget=forms.DateInput(attrs={"type": "date"}))
     date_to = django_filters.DateFilter(label=_("检查日期至"), field_name="date", lookup_expr="lte",
@@ -118,7 +124,7 @@ class InspectionFilter(django_filters.FilterSet):
 class OrderFilter(django_filters.FilterSet):
     street, community, estate = _place_filters("estate__").values()
     firm = django_filters.ModelChoiceFilter(label=_("物业企业"), field_name="firm", queryset=_scoped(Firm),
-                                            empty_label=_("全部"))
+                                            empty_label=_("全部"), widget=RemoteSelect("firms"))
     status = django_filters.ChoiceFilter(label=_("状态"), choices=OrderStatus.choices, empty_label=_("全部"))
     overdue = django_filters.BooleanFilter(label=_("逾期"), method="filter_overdue",
                                            widget=forms.Select(choices=YES_NO))

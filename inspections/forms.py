@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
+from accounts.choices import RemoteSelect
 from accounts.forms import BootstrapFormMixin, DateInput
 from communities.models import Category, District, Street
 
@@ -151,6 +152,20 @@ class CorrectForm(BootstrapFormMixin, forms.Form):
     reason = forms.CharField(label=_("更正原因"), max_length=200)
 
 
+class NewInspectionForm(forms.Form):
+    """"新建检查" on the inspection list: pick one of the estates the user may inspect (searched as the user
+    types, /choices/estates/?purpose=inspect); the start page checks the scope again."""
+
+    new_for = forms.ModelChoiceField(label=_("选择要检查的小区"), queryset=None, empty_label=_("选择小区…"),
+                                     widget=RemoteSelect("estates", purpose="inspect",
+                                                         attrs={"class": "form-select form-select-sm"}))
+
+    def __init__(self, *args, estates, **kwargs):
+        kwargs.setdefault("auto_id", "%s")
+        super().__init__(*args, **kwargs)
+        self.fields["new_for"].queryset = estates
+
+
 # --- orders ---------------------------------------------------------------------------------------
 
 class EstateChoiceField(forms.ModelChoiceField):
@@ -159,7 +174,9 @@ class EstateChoiceField(forms.ModelChoiceField):
 
 
 class OrderCreateForm(BootstrapFormMixin, forms.Form):
+    # Renders only the chosen estate; the browser searches /choices/estates/?purpose=issue (issuable_estates).
     estate = EstateChoiceField(label=_("小区"), queryset=None, empty_label=_("请选择小区"),
+                               widget=RemoteSelect("estates", purpose="issue"),
                                error_messages={"invalid_choice": _("该小区不在您的管辖范围内，或没有服务企业。")})
     problem = forms.CharField(label=_("存在问题"), widget=forms.Textarea(attrs={"rows": 3}))
     requirement = forms.CharField(label=_("整改要求"), required=False, widget=forms.Textarea(attrs={"rows": 2}))

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.choices import RemoteSelect
 from communities.filters.places import BootstrapFilterSet, visible_districts, visible_streets
 from communities.models import District, Street
 from enterprises.models import Firm
@@ -46,7 +47,8 @@ class ApplicationFilter(BootstrapFilterSet):
     status = django_filters.ChoiceFilter(label=_("状态"), choices=ApplicationStatus.choices, empty_label=_("全部"))
     street = django_filters.ModelChoiceFilter(label=_("街道"), field_name="estate__community__street",
                                               queryset=visible_streets, empty_label=_("全部街道"))
-    firm = django_filters.ModelChoiceFilter(label=_("物业企业"), queryset=visible_firms, empty_label=_("全部企业"))
+    firm = django_filters.ModelChoiceFilter(label=_("物业企业"), queryset=visible_firms, empty_label=_("全部企业"),
+                                            widget=RemoteSelect("firms"))  # searched as the user types
 
     class Meta:
         model = Application

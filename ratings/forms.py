@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.choices import RemoteSelect
 from accounts.forms import BootstrapFormMixin, DateInput
 from communities.models import District, Estate
 
@@ -144,8 +145,13 @@ class ComponentImportForm(BootstrapFormMixin, forms.Form):
     file = forms.FileField(label=_("Excel 文件（.xlsx）"))
 
 
+def disqualification_estates(user):
+    """Estates the user may disqualify (the form's choices and /choices/estates/?purpose=score)."""
+    return Estate.objects.editable_by(user, levels=SCORE_LEVELS)
+
+
 class DisqualificationForm(BootstrapFormMixin, forms.Form):
-    estate = forms.ModelChoiceField(label=_("小区"), queryset=None)
+    estate = forms.ModelChoiceField(label=_("小区"), queryset=None, widget=RemoteSelect("estates", "score"))
     year = year_field()
     quarter = quarter_field()
     reason = forms.ChoiceField(label=_("取消参评情形"))
@@ -154,7 +160,7 @@ class DisqualificationForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, user, reasons: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["estate"].queryset = (Estate.objects.editable_by(user, levels=SCORE_LEVELS)
+        self.fields["estate"].queryset = (disqualification_estates(user)
                                           .select_related("community__street")
                                           .order_by("community__street__name", "community__name", "name"))
         self.fields["estate"].label_from_instance = lambda e: f"{e.community.street.name} · {e.name}"

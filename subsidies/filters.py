@@ -5,6 +5,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.choices import RemoteSelect
 from communities.filters.places import BootstrapFilterSet, visible_districts, visible_streets
 from enterprises.models import Firm
 
@@ -45,7 +46,8 @@ class BatchFilter(BootstrapFilterSet):
 
 class LineFilter(BootstrapFilterSet):
     street = django_filters.ModelChoiceFilter(label=_("街道"), queryset=visible_streets, empty_label=_("全部街道"))
-    firm = django_filters.ModelChoiceFilter(label=_("物业企业"), queryset=visible_firms, empty_label=_("全部企业"))
+    firm = django_filters.ModelChoiceFilter(label=_("物业企业"), queryset=visible_firms, empty_label=_("全部企业"),
+                                            widget=RemoteSelect("firms"))  # searched as the user types
     tier = django_filters.ChoiceFilter(label=_("星级"), choices=TIER_CHOICES, empty_label=_("全部"))
     kind = django_filters.ChoiceFilter(label=_("类型"), choices=PayoutKind.choices, empty_label=_("全部"))
     zero_only = django_filters.BooleanFilter(

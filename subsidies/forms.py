@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.choices import RemoteSelectMultiple
 from accounts.forms import BootstrapFormMixin, DateInput
 from communities.models import District, Estate
 
@@ -18,6 +19,12 @@ from .services.policy import RATE_FIELDS
 
 RATE_FIELD = {"max_digits": 4, "decimal_places": 2, "min_value": Decimal("0")}
 MONEY_FIELD = {"max_digits": 14, "decimal_places": 2}
+
+
+def pilot_estate_choices(district: District):
+    """The estates a district's subsidy policy may name as pilots (the form's choices and
+    /choices/estates/?purpose=pilot)."""
+    return Estate.objects.filter(community__street__district=district)
 
 
 def form_errors(form, exc: ValidationError) -> None:
@@ -69,17 +76,18 @@ class PolicyForm(BootstrapFormMixin, forms.Form):
     programme_months = forms.IntegerField(label=_("补贴期（月）"), min_value=1, max_value=240)
     pilot_start = MonthField(label=_("试点小区起始月"), required=False,
                              help_text=_("试点小区可早于其他小区开始，与其他小区同时结束。"))
+    # Only the chosen estates are rendered; the browser searches /choices/estates/?purpose=pilot&district=….
     pilot_estates = forms.ModelMultipleChoiceField(label=_("试点小区"), queryset=Estate.objects.none(),
-                                                   required=False,
-                                                   widget=forms.SelectMultiple(attrs={"size": 8}))
+                                                   required=False, widget=RemoteSelectMultiple("estates", "pilot"))
     yearly_budget = forms.DecimalField(label=_("年度预算（元）"), min_value=Decimal("0"), **MONEY_FIELD,
                                        help_text=_("填 0 表示不设预算；超出预算的批次会被标出，须写明理由才能批准。"))
 
     def __init__(self, *args, district: District, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["pilot_estates"].queryset = (
-            Estate.objects.filter(community__street__district=district).select_related("community__street")
+            pilot_estate_choices(district).select_related("community__street")
             .order_by("community__street__name", "community__name", "name"))
+        self.fields["pilot_estates"].widget.params = {"district": district.pk}
         self.fields["pilot_estates"].label_from_instance = (
             lambda e: f"{e.community.street.name} · {e.community.name} · {e.name}")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from accounts.choices import RemoteSelect
 from communities.models import CommitteeKind, FilingStatus, OwnerCommittee
 
 from .places import BootstrapFilterSet, visible_communities, visible_streets
@@ -18,7 +19,7 @@ class CommitteeFilter(BootstrapFilterSet):
     )
     community = django_filters.ModelChoiceFilter(
         label=_("社区"), field_name="estate__community", queryset=visible_communities,
-        empty_label=_("全部社区"),
+        empty_label=_("全部社区"), widget=RemoteSelect("communities"),  # searched as the user types
     )
     kind = django_filters.ChoiceFilter(label=_("类型"), choices=CommitteeKind.choices, empty_label=_("全部类型"))
     filing_status = django_filters.ChoiceFilter(

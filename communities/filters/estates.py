@@ -6,6 +6,7 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.choices import RemoteSelect
 from accounts.forms import BootstrapFormMixin
 from communities.models import (
     Category,
@@ -62,6 +63,7 @@ class EstateFilter(django_filters.FilterSet):
     )
     community = django_filters.ModelChoiceFilter(
         label=_("社区"), field_name="community", queryset=_scoped(Community), empty_label=_("全部"),
+        widget=RemoteSelect("communities"),  # searched as the user types (accounts/choices.py)
     )
     management_mode = django_filters.ChoiceFilter(
         label=_("物业管理性质"), choices=ManagementMode.choices, empty_label=_("全部"),
@@ -74,6 +76,7 @@ class EstateFilter(django_filters.FilterSet):
     in_renovation_programme = _yes_no(_("纳入老旧小区改造"))
     firm = django_filters.ModelChoiceFilter(
         label=_("服务企业"), field_name="firm", queryset=_scoped(Firm), empty_label=_("全部"),
+        widget=RemoteSelect("firms"),
     )
     has_committee = _yes_no(_("有在任业委会"), method="filter_has_committee")
 

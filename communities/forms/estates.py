@@ -11,8 +11,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.choices import RemoteSelect, edit_communities
 from accounts.forms import BootstrapFormMixin
-from communities.models import MIN_COMPLETION_YEAR, Community, Estate
+from communities.models import MIN_COMPLETION_YEAR, Estate
 from communities.services.estates import EDITABLE_FIELDS, validate_estate_data
 
 
@@ -29,6 +30,8 @@ class EstateForm(BootstrapFormMixin, forms.ModelForm):
         fields = EDITABLE_FIELDS
         field_classes = {"community": CommunityChoiceField}
         widgets = {
+            # Only the chosen community is rendered; the browser searches /choices/communities/?purpose=edit.
+            "community": RemoteSelect("communities", purpose="edit"),
             "notes": forms.Textarea(attrs={"rows": 3}),
             "completion_year": forms.NumberInput(attrs={"min": MIN_COMPLETION_YEAR}),
             "total_area": forms.NumberInput(attrs={"min": "0.01", "step": "0.01"}),
@@ -45,7 +48,7 @@ class EstateForm(BootstrapFormMixin, forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["community"].queryset = (
-            Community.objects.editable_by(user).select_related("street").order_by("street__name", "name")
+            edit_communities(user).select_related("street").order_by("street__name", "name")
         )
         self.fields["community"].empty_label = _("请选择社区")
         if self.instance.pk:

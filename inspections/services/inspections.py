@@ -35,6 +35,11 @@ def inspectable_estates(user: User):
     return Estate.objects.editable_by(user, levels=INSPECTING_LEVELS)
 
 
+def issuable_estates(user: User):
+    """Estates the user may issue a rectification order for: inspectable ones with a serving firm."""
+    return inspectable_estates(user).filter(firm__isnull=False)
+
+
 def active_rubric_for(estate: Estate, date: datetime.date) -> Rubric:
     rubric = (
         Rubric.objects.filter(district_id=estate.community.street.district_id, year=date.year,

@@ -19,7 +19,14 @@ from django.views import View
 from accounts.views import ScopedDetailView, ScopedListView
 
 from ..filters import InspectionFilter
-from ..forms import CorrectForm, InspectionHeaderForm, InspectionStartForm, add_service_errors, scores_from_post
+from ..forms import (
+    CorrectForm,
+    InspectionHeaderForm,
+    InspectionStartForm,
+    NewInspectionForm,
+    add_service_errors,
+    scores_from_post,
+)
 from ..models import Inspection, InspectionStatus, RectificationOrder
 from ..selectors import inspection_sheet
 from ..services.inspections import (
@@ -75,8 +82,9 @@ class InspectionListView(ScopedListView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["total_count"] = ctx["paginator"].count if ctx.get("paginator") else len(ctx["object_list"])
-        ctx["inspectable"] = list(inspectable_estates(self.request.user).select_related("community")
-                                  .order_by("community__name", "name"))
+        # The picker renders no estates (it searches them as the user types): only whether to show it.
+        estates = inspectable_estates(self.request.user)
+        ctx["new_inspection"] = NewInspectionForm(estates=estates) if estates.exists() else None
         return ctx
 
 

@@ -20,7 +20,7 @@ from accounts.views import ScopedListView
 from ..filters import OrderFilter
 from ..forms import AcceptForm, AnswerForm, OrderCreateForm, ReasonForm, add_service_errors
 from ..models import Inspection, OrderStatus, RectificationOrder
-from ..services.inspections import inspectable_estates
+from ..services.inspections import inspectable_estates, issuable_estates
 from ..services.orders import (
     allowed_actions,
     default_deadline,
@@ -69,7 +69,7 @@ class OrderListView(ScopedListView):
         ctx["total_count"] = ctx["paginator"].count if ctx.get("paginator") else len(ctx["object_list"])
         for o in ctx["object_list"]:
             o.is_overdue = is_overdue(o, today)
-        ctx["can_issue"] = inspectable_estates(self.request.user).filter(firm__isnull=False).exists()
+        ctx["can_issue"] = issuable_estates(self.request.user).exists()
         return ctx
 
 
@@ -83,7 +83,9 @@ class OrderCreateView(LoginRequiredMixin, View):
         estates = inspectable_estates(user)
         if not estates.exists():
             raise Http404(_("页面不存在"))
-        self.estates = (estates.filter(firm__isnull=False).select_related("community__street", "firm")
+        # The estate field renders only its chosen estate and searches /choices/estates/?purpose=issue,
+        # which offers this same queryset (accounts/choices.py).
+        self.estates = (issuable_estates(user).select_related("community__street", "firm")
                         .order_by("community__name", "name"))
         self.inspection = self.item = self.score = self.estate = None
         if params.get("inspection"):
