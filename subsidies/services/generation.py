@@ -332,7 +332,7 @@ def _include_pending_adjustments(batch: PayoutBatch) -> None:
 
 def _update_totals(batch: PayoutBatch) -> None:
     agg = batch.lines.aggregate(total=Sum("amount"))
-    batch.total = agg["total"] or ZERO
+    batch.total = round_half_up(agg["total"] or ZERO)  # SQLite's SUM of decimals is not exact to the fen
     batch.line_count = batch.lines.count()
     use = budget_use(batch)
     batch.year_to_date = next(u["earlier"] for u in use if u["year"] == batch.month.year)

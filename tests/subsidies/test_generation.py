@@ -3,6 +3,7 @@
 The sub_world programme runs from 2025-03 (36 months); tests that need other months set their own.
 """
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
@@ -329,7 +330,10 @@ def test_second_run_adds_nothing(sub_world):
     snapshot = list(Payout.objects.order_by("pk").values())
     again = gen.generate_batch(district=w.shanting, month=MARCH_2025)
     assert again.pk == first.pk and list(Payout.objects.order_by("pk").values()) == snapshot
-    call_command("generate_payouts", "--month", "2025-03")
+    out = io.StringIO()
+    call_command("generate_payouts", "--month", "2025-03", stdout=out)
+    # 梅花园 36,000.50 ㎡ × 0.25 = 9,000.125 -> 9,000.13; the other two estates have zero lines.
+    assert "山亭区 2025-03: 3 条明细，合计 9000.13 元" in out.getvalue()
     assert list(Payout.objects.order_by("pk").values()) == snapshot
     assert PayoutBatch.objects.count() == 1 and BatchMonth.objects.count() == 1
 
