@@ -62,3 +62,16 @@ def rating_url(rating):
         return None
     return _try_reverse("ratings:rating_detail", rating.pk) or _try_reverse("ratings:period_detail",
                                                                             rating.period_id)
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, *pairs):
+    """The current query string with keys set: {% query_with "firms" 2 "street" "" %} (an empty value drops
+    the key). Unlike url_replace, the parameter names may be variables (one pager serving several tables)."""
+    query = context["request"].GET.copy()
+    for key, value in zip(pairs[::2], pairs[1::2]):
+        if value in (None, ""):
+            query.pop(key, None)
+        else:
+            query[key] = value
+    return query.urlencode()

@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -110,11 +111,56 @@ def _action_forms(batch, user, bound=None):
     return forms
 
 
+# The per-firm tables of a district's batch hold one row per firm (thousands in a city district): they
+# show pages of this many rows, and the pass-on table can be narrowed to one street (its summary links).
+TABLE_PAGE = 50
+
+
+def _page_number(request, key: str) -> int:
+    value = request.GET.get(key, "")
+    return int(value) if value.isdigit() else 1
+
+
+def pass_on_streets(rows) -> list[dict]:
+    """One summary per street of the pass-on rows: firms, amount due, how many are recorded."""
+    streets: dict[int, dict] = {}
+    for row in rows:
+        s = streets.setdefault(row.street_id, {"street_id": row.street_id, "street_name": row.street_name,
+                                               "firms": 0, "amount": 0, "recorded": 0})
+        s["firms"] += 1
+        s["amount"] += row.amount
+        s["recorded"] += row.record is not None
+    return sorted(streets.values(), key=lambda s: (s["street_name"], s["street_id"]))
+
+
+def pass_on_page(request, rows, *, bound_key=None):
+    """(selected street id or None, the page of rows shown).
+
+    `?pass_on_street=<id>` shows one street's firms; with one page of rows or less every row is shown;
+    the row of a form that failed (`bound_key`) is always on the page shown.
+    """
+    streets = {row.street_id for row in rows}
+    street = request.GET.get("pass_on_street", "")
+    street = int(street) if street.isdigit() and int(street) in streets else None
+    if bound_key is not None and bound_key[0] in streets:
+        street = bound_key[0]
+    if street is None and len(streets) == 1:
+        street = next(iter(streets))
+    shown = [row for row in rows if street is None or row.street_id == street]
+    number = _page_number(request, "pass_on_page")
+    if bound_key is not None:
+        index = next((i for i, row in enumerate(shown) if (row.street_id, row.firm_id) == bound_key), None)
+        if index is not None:
+            number = index // TABLE_PAGE + 1
+    return street, Paginator(shown, TABLE_PAGE).get_page(number)
+
+
 def detail_context(request, batch: PayoutBatch, *, bound_action=None, bound_pass_on=None) -> dict:
     user = request.user
     scope = scope_of(user)
     whole = sees_whole_batch(user, batch)
-    rows = pass_on_rows(user, batch)
+    all_rows = pass_on_rows(user, batch)
+    street, rows = pass_on_page(request, all_rows, bound_key=bound_pass_on[0] if bound_pass_on else None)
     for row in rows:
         row.may_record = (batch.status == BatchStatus.DISBURSED and row.record is None
                           and (scope.city_admin or scope.holds(Role.STREET_STAFF, row.street_id)))
@@ -146,9 +192,11 @@ def detail_context(request, batch: PayoutBatch, *, bound_action=None, bound_pass
         "totals": line_totals(user, batch),
         "budget": budget_figures(batch) if whole else None,
         "by_street": totals_by_street(user, batch),
-        "by_firm": totals_by_firm(user, batch),
+        "by_firm": Paginator(totals_by_firm(user, batch), TABLE_PAGE).get_page(_page_number(request, "firms")),
         "events": batch.events.select_related("actor").order_by("at", "pk"),
         "pass_ons": rows,
+        "pass_on_street": street,
+        "pass_on_streets": pass_on_streets(all_rows),
         "actions": _action_forms(batch, user, bound_action),
         "may_recompute": batch.status == BatchStatus.GENERATED and may_generate(user, batch.district_id),
         "can_adjust": can_adjust(user, batch),
