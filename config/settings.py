@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "inspections",
     "ratings",
     "subsidies",
+    "ops",
 ]
 
 MIDDLEWARE = [
@@ -195,6 +196,10 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
 NOTIFY_BY_EMAIL = env.bool("NOTIFY_BY_EMAIL", default=False)
+# E-mail is sent by a Celery task from the outbox (ops.services.email_enqueue), never by a page;
+# a mail server that does not answer fails the attempt (retried) instead of blocking the worker.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))  # filebased backend only
 PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="portal@localhost")
 
@@ -225,6 +230,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # A message taken by a worker that dies (kill -9, power) is delivered again after this many
+    # seconds. It must stay longer than the longest task (the jobs take seconds to minutes).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -234,8 +243,16 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Beat writes due jobs to the outbox table (ops/beat.py), so a job due while the broker is down
+# is sent when it is back instead of being lost.
+CELERY_BEAT_SCHEDULER = "ops.beat:OutboxScheduler"
 # The beat schedule lives here; each app adds its entries with its issue.
 CELERY_BEAT_SCHEDULE: dict = {
+    # Publishes what pages and beat recorded in the outbox and could not send at once (ops/services.py).
+    "relay-outbox": {
+        "task": "ops.relay_outbox",
+        "schedule": 60.0,
+    },
     "mark-overdue-rectification-orders": {
         "task": "inspections.mark_overdue_orders",
         "schedule": crontab(hour=1, minute=10),
