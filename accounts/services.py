@@ -1,44 +1,37 @@
 """Writes of the accounts app: notifications."""
 from __future__ import annotations
 
-import logging
 from typing import Iterable
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Notification, User
+from ops.services import email_enqueue
 
-log = logging.getLogger(__name__)
+from .models import Notification, User
 
 
 def notify(*, users: Iterable[User], key: str, title: str, body: str = "", url: str = "") -> int:
     """Send an in-app notification once per (user, key); returns how many were new.
 
     Idempotent: the unique (user, key) constraint makes a second call a no-op,
-    so a job that runs twice never notifies twice. E-mail goes out only for
-    new notifications, after commit, and only when NOTIFY_BY_EMAIL is set.
+    so a job that runs twice never notifies twice. With NOTIFY_BY_EMAIL, the
+    e-mail for the new notifications is recorded in the same transaction and
+    sent by a worker through the outbox (ops): the page never waits on the
+    mail server or the broker, and an outage of either loses nothing.
     """
     users = [u for u in users if u.is_active]
     existing = set(
         Notification.objects.filter(user__in=users, key=key).values_list("user_id", flat=True)
     )
     fresh = [Notification(user=u, key=key, title=title, body=body, url=url) for u in users if u.pk not in existing]
-    Notification.objects.bulk_create(fresh, ignore_conflicts=True)
-    if fresh and getattr(settings, "NOTIFY_BY_EMAIL", False):
-        recipients = [n.user.email for n in fresh if n.user.email]
-        if recipients:
-            transaction.on_commit(lambda: _send_mail(title, body, recipients))
+    with transaction.atomic():
+        Notification.objects.bulk_create(fresh, ignore_conflicts=True)
+        if fresh and getattr(settings, "NOTIFY_BY_EMAIL", False):
+            email_enqueue(subject=title, body=body, recipients=[n.user.email for n in fresh],
+                          source=f"notification:{key}")
     return len(fresh)
-
-
-def _send_mail(title, body, recipients):
-    try:
-        send_mail(title, body, settings.DEFAULT_FROM_EMAIL, recipients)
-    except Exception:  # mail is a courtesy; the in-app notification is the record
-        log.exception("notification e-mail failed")
 
 
 def notification_mark_read(*, user: User, ids: Iterable[int] | None = None) -> int:

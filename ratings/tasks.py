@@ -1,10 +1,12 @@
 from celery import shared_task
 from django.utils import timezone
 
+from config.celery import IDEMPOTENT_JOB
+
 from .services.periods import scheduled_run
 
 
-@shared_task(name="ratings.run_quarterly", autoretry_for=(Exception,), retry_backoff=300, max_retries=3)
+@shared_task(name="ratings.run_quarterly", **IDEMPOTENT_JOB)
 def run_quarterly_ratings_task():
     """Daily check: compute the quarter just ended for districts whose run day has come, until the
     district announces it (idempotent; an announced quarter is left alone)."""
