@@ -192,8 +192,9 @@ class EstateQuerySet(ScopedQuerySet):
 class Estate(models.Model):
     """住宅小区."""
 
+    # No index of its own: unique_estate_name_in_community (community, name) serves every lookup by community.
     community = models.ForeignKey(
-        Community, on_delete=models.PROTECT, related_name="estates", verbose_name=_("社区")
+        Community, on_delete=models.PROTECT, related_name="estates", verbose_name=_("社区"), db_index=False,
     )
     name = models.CharField(_("小区名称"), max_length=100)
     address = models.CharField(_("地址"), max_length=200, blank=True)

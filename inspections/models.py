@@ -177,8 +177,9 @@ class InspectionQuerySet(ScopedQuerySet):
 
 
 class Inspection(models.Model):
+    # No index of its own: the (estate, date) index serves every lookup by estate.
     estate = models.ForeignKey("communities.Estate", on_delete=models.PROTECT, related_name="inspections",
-                               verbose_name=_("小区"))
+                               verbose_name=_("小区"), db_index=False)
     rubric = models.ForeignKey(Rubric, on_delete=models.PROTECT, related_name="inspections",
                                verbose_name=_("评分细则"))
     kind = models.CharField(_("检查类型"), max_length=10, choices=InspectionKind.choices,
@@ -215,7 +216,11 @@ class Inspection(models.Model):
             models.CheckConstraint(condition=Q(supersedes__isnull=True) | ~Q(correction_reason=""),
                                    name="inspection_correction_has_reason"),
         ]
-        indexes = [models.Index(fields=["estate", "date"]), models.Index(fields=["status", "date"])]
+        indexes = [
+            models.Index(fields=["estate", "date"]), models.Index(fields=["status", "date"]),
+            # The list's default order (-date, -pk), read backwards: a page is a short index scan.
+            models.Index(fields=["date", "id"], name="inspection_list_order"),
+        ]
 
     def __str__(self):
         return f"{self.estate} · {self.date:%Y-%m-%d} · {self.get_kind_display()}"
@@ -226,7 +231,8 @@ class Inspection(models.Model):
 
 
 class ItemScore(models.Model):
-    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="scores")
+    # No index of its own: one_score_per_item (inspection, item) serves every lookup by inspection.
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="scores", db_index=False)
     item = models.ForeignKey(RubricItem, on_delete=models.PROTECT, related_name="+")
     score = models.DecimalField(_("得分"), max_digits=4, decimal_places=1, null=True, blank=True)
     note = models.CharField(_("扣分说明"), max_length=500, blank=True)
@@ -316,7 +322,11 @@ class RectificationOrder(models.Model):
         verbose_name = _("整改通知")
         verbose_name_plural = _("整改通知")
         ordering = ["-issued_at", "-pk"]
-        indexes = [models.Index(fields=["status", "deadline"])]
+        indexes = [
+            models.Index(fields=["status", "deadline"]),
+            # The list's default order (-issued_at, -pk), read backwards.
+            models.Index(fields=["issued_at", "id"], name="order_list_order"),
+        ]
 
     def __str__(self):
         return self.number

@@ -327,8 +327,10 @@ class StarRating(models.Model):
     `superseded_at` and `superseded_by` set; the current version is the one without them.
     """
 
+    # No index of its own: one_rating_version_per_estate_period (period, estate, version) serves every
+    # lookup by period, and the current rows' partial unique index those of current results.
     period = models.ForeignKey(RatingPeriod, on_delete=models.PROTECT, related_name="ratings",
-                               verbose_name=_("评定期"))
+                               verbose_name=_("评定期"), db_index=False)
     estate = models.ForeignKey("communities.Estate", on_delete=models.PROTECT, related_name="star_ratings",
                                verbose_name=_("小区"))
     firm = models.ForeignKey("enterprises.Firm", null=True, blank=True, on_delete=models.PROTECT,
@@ -371,6 +373,10 @@ class StarRating(models.Model):
             models.CheckConstraint(condition=Q(tier__gte=0, tier__lte=5), name="rating_tier_0_to_5"),
             models.CheckConstraint(condition=Q(tier=0) | Q(no_tier_reason=""), name="rating_reason_only_without_tier"),
         ]
+        # The public page's order, period by period and tier by tier (ratings/views/public.py): the rows
+        # of one page are a short index scan, and its counts per (period, tier) read the index only.
+        indexes = [models.Index(fields=["period", "tier"], condition=Q(superseded_at__isnull=True),
+                                name="rating_current_period_tier")]
 
     def __str__(self):
         return f"{self.estate} {self.period.label} {self.tier}★"

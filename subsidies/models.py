@@ -120,7 +120,10 @@ class PayoutQuerySet(ScopedQuerySet):
 class Payout(models.Model):
     """One line: estate × month, with everything the amount came from. Never edited once approved."""
 
-    batch = models.ForeignKey(PayoutBatch, on_delete=models.PROTECT, related_name="lines", verbose_name=_("批次"))
+    # No index of its own: the (batch, street) index serves every lookup by batch (and the lines page's
+    # order, street by street: accounts.pagination.GroupedPaginator).
+    batch = models.ForeignKey(PayoutBatch, on_delete=models.PROTECT, related_name="lines", verbose_name=_("批次"),
+                              db_index=False)
     kind = models.CharField(_("类型"), max_length=10, choices=PayoutKind.choices, default=PayoutKind.REGULAR)
     estate = models.ForeignKey("communities.Estate", on_delete=models.PROTECT, related_name="payouts",
                                verbose_name=_("小区"))
