@@ -36,14 +36,19 @@ from django.utils.http import urlencode
 PAGE_SIZE = 20
 MAX_IDS = 50
 MAX_QUERY = 50
+MAX_PK = 2**63 - 1  # a bigger number is no id (and would overflow the database's integer)
+
+
+def as_id(value) -> int | None:
+    """'12' -> 12; anything that cannot be a primary key -> None."""
+    value = str(value).strip()
+    return int(value) if value.isdigit() and 0 < int(value) <= MAX_PK else None
 
 
 def _param_object(queryset: QuerySet, params, name: str):
     """The object named by parameter `name`, looked up inside `queryset` (a scope), or None."""
-    value = str(params.get(name, ""))
-    if not value.isdigit():
-        return None
-    return queryset.filter(pk=int(value)).first()
+    pk = as_id(params.get(name, ""))
+    return None if pk is None else queryset.filter(pk=pk).first()
 
 
 # --- the querysets each purpose offers (the same functions the forms and filters call) ---------------------
@@ -170,13 +175,8 @@ SOURCES: dict[str, ChoiceSource] = {
 }
 
 
-def _ints(text: str, limit: int) -> list[int]:
-    out = []
-    for part in str(text).split(","):
-        part = part.strip()
-        if part.isdigit() and len(out) < limit:
-            out.append(int(part))
-    return out
+def _ids(values, limit: int = MAX_IDS) -> list[int]:
+    return [pk for pk in map(as_id, values) if pk is not None][:limit]
 
 
 def search(source: ChoiceSource, queryset: QuerySet, *, q: str = "", page: int = 1,
@@ -184,7 +184,7 @@ def search(source: ChoiceSource, queryset: QuerySet, *, q: str = "", page: int =
     """One page of matches ({"results": [{"id", "text"}], "more"}), or the labels of `ids` within `queryset`."""
     qs = queryset.select_related(*source.related)
     if ids is not None:
-        wanted = _ints(ids, MAX_IDS)
+        wanted = _ids(str(ids).split(","))
         rows = list(qs.filter(pk__in=wanted).order_by(*source.order)) if wanted else []
         return {"results": [{"id": o.pk, "text": source.label(o)} for o in rows], "more": False}
     q = q.strip()[:MAX_QUERY]
@@ -235,7 +235,7 @@ class RemoteSelectMixin:
         empty_label = getattr(iterator.field, "empty_label", None)
         if empty_label is not None and not self.allow_multiple_selected:
             out.append(("", empty_label))
-        ids = [int(v) for v in values if str(v).isdigit()][:MAX_IDS]
+        ids = _ids(values)
         if ids:
             source = SOURCES[self.source]
             for obj in queryset.filter(pk__in=ids).select_related(*source.related).order_by(*source.order):

@@ -97,6 +97,8 @@ class ContractForm(_NoModelConstraintsMixin, BootstrapFormMixin, forms.ModelForm
             "firm": _("可选本区已备案的物业服务企业。"),
             "bond": _("每个小区每年 20,000 至 100,000 元。"),
         }
+        error_messages = {"firm": {"required": _("请选择物业企业。"),
+                                   "invalid_choice": _("请从列表中选择本区已备案的物业企业。")}}
 
     def __init__(self, *args, user, estate, **kwargs):
         super().__init__(*args, **kwargs)

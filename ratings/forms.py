@@ -151,7 +151,8 @@ def disqualification_estates(user):
 
 
 class DisqualificationForm(BootstrapFormMixin, forms.Form):
-    estate = forms.ModelChoiceField(label=_("小区"), queryset=None, widget=RemoteSelect("estates", "score"))
+    estate = forms.ModelChoiceField(label=_("小区"), queryset=None, widget=RemoteSelect("estates", "score"),
+                                    error_messages={"invalid_choice": _("该小区不在您的管辖范围内。")})
     year = year_field()
     quarter = quarter_field()
     reason = forms.ChoiceField(label=_("取消参评情形"))

@@ -78,7 +78,8 @@ class PolicyForm(BootstrapFormMixin, forms.Form):
                              help_text=_("试点小区可早于其他小区开始，与其他小区同时结束。"))
     # Only the chosen estates are rendered; the browser searches /choices/estates/?purpose=pilot&district=….
     pilot_estates = forms.ModelMultipleChoiceField(label=_("试点小区"), queryset=Estate.objects.none(),
-                                                   required=False, widget=RemoteSelectMultiple("estates", "pilot"))
+                                                   required=False, widget=RemoteSelectMultiple("estates", "pilot"),
+                                                   error_messages={"invalid_choice": _("试点小区须是本区的小区。")})
     yearly_budget = forms.DecimalField(label=_("年度预算（元）"), min_value=Decimal("0"), **MONEY_FIELD,
                                        help_text=_("填 0 表示不设预算；超出预算的批次会被标出，须写明理由才能批准。"))
 

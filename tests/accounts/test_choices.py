@@ -168,8 +168,10 @@ def test_a_parameter_never_widens_the_scope(world, login):
     # Their own district works; garbage and a missing parameter give nothing, never an error.
     _, data = get_json(client, "estates", "pilot", district=world.guancheng.pk)
     assert [row["id"] for row in data["results"]] == [world.estate_c1.pk]
-    for bad in ("", "abc", "-1", "1;drop"):
+    for bad in ("", "abc", "-1", "1;drop", "99999999999999999999"):
         response, data = get_json(client, "estates", "pilot", district=bad)
+        assert response.status_code == 200 and data["results"] == []
+        response, data = get_json(client, "estates", ids=bad, page=bad)
         assert response.status_code == 200 and data["results"] == []
 
 
