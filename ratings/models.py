@@ -373,9 +373,9 @@ class StarRating(models.Model):
             models.CheckConstraint(condition=Q(tier__gte=0, tier__lte=5), name="rating_tier_0_to_5"),
             models.CheckConstraint(condition=Q(tier=0) | Q(no_tier_reason=""), name="rating_reason_only_without_tier"),
         ]
-        # The public page's order, period by period and tier by tier (ratings/views/public.py): the rows
-        # of one page are a short index scan, and its counts per (period, tier) read the index only.
-        indexes = [models.Index(fields=["period", "tier"], condition=Q(superseded_at__isnull=True),
+        # The public page's order, period by period, tier by tier, estate by estate (ratings/views/public.py):
+        # a page is a short index scan, and its counts per (period, tier) read the index only.
+        indexes = [models.Index(fields=["period", "tier", "estate"], condition=Q(superseded_at__isnull=True),
                                 name="rating_current_period_tier")]
 
     def __str__(self):
