@@ -43,13 +43,19 @@
       valueField: "id",
       labelField: "text",
       searchField: [],
-      // The server has searched and ordered: show its results as they come.
-      score: function () { return function () { return 1; }; },
+      // The server searches (by name) and orders; here only the options already loaded that cannot match
+      // are hidden while the server's answer is on its way (a name match is always a label match).
+      score: function (query) {
+        var q = String(query || "").toLowerCase();
+        return function (item) {
+          return !q || String(item.text || "").toLowerCase().indexOf(q) !== -1 ? 1 : 0;
+        };
+      },
       maxOptions: null,
       preload: "focus",
       loadThrottle: 250,
       placeholder: select.dataset.placeholder || text.placeholder,
-      hidePlaceholder: multiple,
+      hidePlaceholder: true,
       plugins: plugins,
       firstUrl: function (query) { return pageUrl(base, query, 1); },
       load: function (query, callback) {

@@ -49,3 +49,24 @@ def log_in(live_server):
         page.wait_for_url(f"{live_server.url}/")
 
     return _log_in
+
+
+def search_choose(page, select_id, query, option_text, *, keyboard=False):
+    """Pick `option_text` in a type-ahead field (static/js/choices.js): type `query`, wait for the server's
+    matches, then click the option (or, with keyboard=True, arrow down to it and press Enter)."""
+    control = page.locator(f"#{select_id}-ts-control")
+    control.click()
+    control.press_sequentially(query, delay=30)
+    dropdown = page.locator(f"#{select_id}-ts-dropdown")
+    option = dropdown.locator(".option", has_text=option_text)
+    option.first.wait_for(state="visible")
+    if keyboard:
+        active = dropdown.locator(".option.active")
+        for _ in range(50):
+            if active.count() and option_text in active.first.inner_text():
+                break
+            control.press("ArrowDown")
+        control.press("Enter")
+    else:
+        option.first.click()
+    return option_text

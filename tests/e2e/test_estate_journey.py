@@ -6,6 +6,8 @@ import pytest
 
 from communities.models import Estate
 
+from .conftest import search_choose
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
@@ -15,7 +17,7 @@ def test_street_staff_adds_estate_and_other_street_gets_404(page, live_server, w
 
     page.goto(f"{live_server.url}/estates/")
     page.get_by_role("link", name="新增小区").click()
-    page.select_option("#id_community", label="山城街道 · 梅园社区")
+    search_choose(page, "id_community", "梅园", "梅园社区（山城街道）")
     page.fill("#id_name", "书香雅苑")
     page.fill("#id_address", "山城街道书香路 18 号")
     page.fill("#id_completion_year", "2003")

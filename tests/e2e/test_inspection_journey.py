@@ -15,7 +15,7 @@ from PIL import Image
 from inspections.models import Inspection, OrderStatus, RectificationOrder
 from inspections.services.rubrics import ensure_default_rubric
 
-from .conftest import SCREENSHOTS
+from .conftest import SCREENSHOTS, search_choose
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 390, "height": 844}
@@ -60,7 +60,7 @@ def test_inspect_score_submit_order_answer_accept(page, live_server, world, rubr
 
     # Start from the inspection list's picker.
     page.goto(f"{live_server.url}/inspections/")
-    page.select_option("#new_for", label="梅园社区 · 梅花园")
+    search_choose(page, "new_for", "梅花", "梅花园（山城街道 · 梅园社区）")
     page.get_by_role("button", name="新建检查").click()
     page.wait_for_url(re.compile(r"/estates/\d+/inspections/new/$"))
     assert page.input_value("#id_date") == datetime.date.today().isoformat()
