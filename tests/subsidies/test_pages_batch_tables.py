@@ -114,3 +114,13 @@ def test_batch_detail_query_count_does_not_grow_with_firms(many_firms, login, dj
     with django_assert_max_num_queries(21):
         response = client.get(many_firms.detail)
     assert response.status_code == 200
+
+
+def test_lines_page_firm_filter_lists_no_firms(many_firms, login):
+    url = reverse("subsidies:batch_lines", args=[many_firms.batch.pk])
+    html = login("district_admin").get(url, {"firm": many_firms.firm2.pk}).content.decode()
+    select = html.split('name="firm"')[1].split("</select>")[0]
+    assert 'data-choices-url="/choices/firms/"' in select
+    # The empty option and the chosen firm, none of the other 111.
+    assert select.count("<option") == 2 and f'value="{many_firms.firm2.pk}" selected' in select
+    assert "批量物业" not in select
