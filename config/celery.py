@@ -18,13 +18,24 @@ app.autodiscover_tasks()
 #   worker killed mid-task (OOM, kill -9, power) leaves it unacknowledged and it runs again
 #   (at once when only the pool child died, after the broker's visibility timeout otherwise);
 # - a database that restarts or drops the connection mid-task (OperationalError, or
-#   InterfaceError on a closed connection) is retried with backoff; the task's transaction rolled
-#   back, and the worker opens a new connection before each run. Other errors are bugs or bad data:
-#   retrying would not help, they are logged and the task fails.
+#   InterfaceError on a closed connection; Django's and, for raw COPY, psycopg2's) is retried with
+#   backoff; the task's transaction rolled back, and the worker opens a new connection before each
+#   run. Other errors are bugs or bad data: retrying would not help, they are logged and the task fails.
+def _database_outage_errors() -> tuple:
+    errors = [OperationalError, InterfaceError]
+    try:  # fast bulk writes (accounts.bulk: COPY) use psycopg2's cursor, whose errors Django does not wrap
+        import psycopg2
+    except ImportError:
+        pass
+    else:
+        errors += [psycopg2.OperationalError, psycopg2.InterfaceError]
+    return tuple(errors)
+
+
 IDEMPOTENT_JOB = {
     "acks_late": True,
     "reject_on_worker_lost": True,
-    "autoretry_for": (OperationalError, InterfaceError),
+    "autoretry_for": _database_outage_errors(),
     "retry_backoff": 5,  # 5, 10, 20, 40, 80 s (with jitter)
     "retry_backoff_max": 300,
     "max_retries": 5,

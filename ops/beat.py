@@ -30,7 +30,8 @@ class OutboxScheduler(PersistentScheduler):
         entry = self.reserve(entry) if advance else entry
         for attempt in (1, 2):  # a second try on a fresh connection (the database restarted since)
             try:
-                close_old_connections()
+                if not connection.in_atomic_block:
+                    close_old_connections()  # beat is long-lived: drop a connection the server closed
                 message = outbox_enqueue(task=entry.task, args=list(entry.args or ()),
                                          kwargs=dict(entry.kwargs or {}), queue=entry.options.get("queue", ""))
                 return types.SimpleNamespace(id=str(message.task_id))

@@ -61,6 +61,10 @@ class RelayResult:
 def _registered(task: str) -> bool:
     from config.celery import app
 
+    if task not in app.tasks:
+        # Outside a worker nothing has imported the apps' tasks modules yet (Celery discovers them
+        # lazily, when a worker starts): import them now, once.
+        app.autodiscover_tasks(force=True)
     return task in app.tasks
 
 
@@ -142,9 +146,11 @@ class _publisher:
         return self._publish
 
     def _publish(self, row: OutboxMessage) -> None:
+        # ignore_result: nobody waits for an outbox task's result, and without it Celery would first
+        # subscribe to the result backend (Redis too), which retries for 20 s when Redis is down.
         self.app.send_task(row.task, args=row.args, kwargs=row.kwargs, task_id=str(row.task_id),
                            queue=row.queue or None, connection=self.conn, retry=True,
-                           retry_policy=PUBLISH_RETRY_POLICY)
+                           retry_policy=PUBLISH_RETRY_POLICY, ignore_result=True)
 
     def _run_eagerly(self, row: OutboxMessage) -> None:
         # CELERY_TASK_ALWAYS_EAGER: run in this process, as .delay() would.

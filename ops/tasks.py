@@ -6,7 +6,9 @@ from config.celery import IDEMPOTENT_JOB
 from .services import RELAY_TASK, SEND_EMAIL_TASK, email_send, outbox_purge, outbox_relay
 
 
-@shared_task(name=RELAY_TASK, **IDEMPOTENT_JOB)
+# ignore_result: nobody reads these results, and beat sending the relay while Redis is down must not
+# first wait on the Redis result backend (which retries for 20 s and then needs a restart).
+@shared_task(name=RELAY_TASK, ignore_result=True, **IDEMPOTENT_JOB)
 def relay_outbox_task():
     """Every minute (beat): publish the outbox messages the after-commit attempt could not send."""
     now = timezone.now()
@@ -17,7 +19,8 @@ def relay_outbox_task():
 
 # The mail server being down (OSError covers smtplib's errors and refused connections) is retried too.
 SEND_EMAIL = IDEMPOTENT_JOB | {"autoretry_for": IDEMPOTENT_JOB["autoretry_for"] + (OSError,),
-                               "retry_backoff": 60, "retry_backoff_max": 3600, "max_retries": 8}
+                               "retry_backoff": 60, "retry_backoff_max": 3600, "max_retries": 8,
+                               "ignore_result": True}
 
 
 @shared_task(name=SEND_EMAIL_TASK, **SEND_EMAIL)
