@@ -4,10 +4,14 @@ The broker is faked here (tests/ops/conftest.py `broker`: accepts, or refuses li
 except in the tests of the real publisher's time limits; tests/ops/test_outage.py stops the real Redis.
 """
 import datetime
+import os
 import socket
+import subprocess
+import sys
 import time
 
 import pytest
+from django.conf import settings as django_settings
 from django.core import mail
 from django.core.management import call_command
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
@@ -246,9 +250,13 @@ def portal_tasks():
 def test_every_portal_job_is_acked_late_and_retries_database_outages(name):
     from config.celery import app
 
+    import psycopg2
+
     task = app.tasks[name]
     assert task.acks_late and task.reject_on_worker_lost
-    assert {OperationalError, InterfaceError} <= set(task.autoretry_for)
+    # Django's errors, and psycopg2's own for the raw COPY of accounts.bulk (which Django does not wrap)
+    assert {OperationalError, InterfaceError, psycopg2.OperationalError, psycopg2.InterfaceError} <= set(
+        task.autoretry_for)
     assert task.max_retries >= 5 and task.retry_backoff
 
 
@@ -261,12 +269,13 @@ def test_the_jobs_are_the_ones_declared_in_the_beat_schedule_and_the_outbox(sett
 
 
 @pytest.fixture
-def real_redis_url():
+def real_redis_url(monkeypatch):
     from config.celery import app
 
     saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
 
     def use(url):
+        monkeypatch.setenv("CELERY_BROKER_URL", url)  # Celery reads the environment variable first
         app.conf.update(broker_url=url, task_always_eager=False)
 
     yield use
@@ -295,3 +304,30 @@ def test_a_broker_that_never_answers_costs_a_page_a_few_seconds_at_most(db, real
         assert result.failed == 1 and took < 5, took
     finally:
         server.close()
+
+
+def test_the_publisher_never_waits_on_the_result_backend(db, monkeypatch):
+    """With a Redis result backend, a task sent without ignore_result first subscribes to its result in
+    Redis, which retries for 20 s when Redis is down; the outbox never reads results."""
+    from config.celery import app
+
+    calls = []
+    monkeypatch.setattr(app, "send_task", lambda name, **kw: calls.append((name, kw)))
+    monkeypatch.setitem(app.conf, "task_always_eager", False)
+    outbox_enqueue(task="ops.send_email", args=[1])
+    assert outbox_relay(now=NOW).sent == 1
+    [(name, kw)] = calls
+    assert name == "ops.send_email" and kw["ignore_result"] is True and kw["args"] == [1]
+    assert app.tasks["ops.relay_outbox"].ignore_result and app.tasks["ops.send_email"].ignore_result
+
+
+def test_a_fresh_process_knows_the_tasks_before_any_worker_imported_them():
+    """Celery discovers tasks modules lazily (when a worker starts); a web process must still accept them."""
+    code = ("import django; django.setup(); from config.celery import app; "
+            "assert 'ops.send_email' not in app.tasks; "
+            "from ops.services import _registered; "
+            "assert _registered('ops.send_email') and _registered('subsidies.generate_monthly'); "
+            "assert not _registered('ops.nothing'); print('ok')")
+    out = subprocess.run([sys.executable, "-c", code], cwd=django_settings.BASE_DIR, capture_output=True, text=True,
+                         env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}, timeout=60)
+    assert out.stdout.strip().endswith("ok"), out.stderr[-2000:]
