@@ -91,3 +91,16 @@ bench: $(STAMP)
 clean:
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
 	rm -rf .pytest_cache test-results var/broker var/staticfiles var/celerybeat-schedule*
+
+# Backup and restore (README "Backup and restore"): the PostgreSQL database of DATABASE_URL
+# (pg_dump, custom format) and MEDIA_ROOT, as BACKUP_DIR/portal-YYYYmmdd-HHMMSS/.
+# `make restore BACKUP=<that directory>` restores into an EMPTY database (created when missing,
+# refused when it holds any table) and an empty MEDIA_ROOT, then checks every table's row count.
+BACKUP_DIR ?= var/backups
+.PHONY: backup restore
+backup: $(STAMP)
+	$(PY) manage.py backup --dir "$(BACKUP_DIR)"
+
+restore: $(STAMP)
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=$(BACKUP_DIR)/portal-YYYYmmdd-HHMMSS"; exit 2; }
+	$(PY) manage.py restore "$(BACKUP)"
