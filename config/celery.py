@@ -36,7 +36,7 @@ IDEMPOTENT_JOB = {
     "acks_late": True,
     "reject_on_worker_lost": True,
     "autoretry_for": _database_outage_errors(),
-    "retry_backoff": 5,  # 5, 10, 20, 40, 80 s (with jitter)
+    "retry_backoff": 5,  # up to 5, 10, 20, 40, 80 s (random below each: jitter)
     "retry_backoff_max": 300,
     "max_retries": 5,
 }

@@ -20,6 +20,7 @@ def relay_outbox_task():
 # The mail server being down (OSError covers smtplib's errors and refused connections) is retried too.
 SEND_EMAIL = IDEMPOTENT_JOB | {"autoretry_for": IDEMPOTENT_JOB["autoretry_for"] + (OSError,),
                                "retry_backoff": 60, "retry_backoff_max": 3600, "max_retries": 8,
+                               "retry_jitter": False,  # 1, 2, 4 … 32, 60, 60 minutes: about three hours
                                "ignore_result": True}
 
 
