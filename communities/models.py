@@ -3,8 +3,8 @@ from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Exists, OuterRef, Q, Value, When
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -81,6 +81,16 @@ class DistrictPolicy(models.Model):
 
     def __str__(self):
         return f"{self.district} · {self.effective_from:%Y-%m-%d}"
+
+
+def cutoff_years(on: datetime.date) -> dict[int, int]:
+    """district id -> the old-estate cut-off year of the policy in force on `on` (one query, one row each)."""
+    years: dict[int, int] = {}
+    for district_id, year in (DistrictPolicy.objects.filter(effective_from__lte=on)
+                              .order_by("district_id", "-effective_from")
+                              .values_list("district_id", "old_estate_cutoff_year")):
+        years.setdefault(district_id, year)
+    return years
 
 
 class StreetKind(models.TextChoices):
@@ -167,17 +177,22 @@ class EstateQuerySet(ScopedQuerySet):
     def covered(self):
         return self.exclude(management_mode=ManagementMode.NONE)
 
-    def with_cutoff_year(self):
-        """Annotate each estate with its district's current old-estate cut-off year."""
-        policy = DistrictPolicy.objects.filter(
-            district=OuterRef("community__street__district"), effective_from__lte=datetime.date.today()
-        ).order_by("-effective_from")
-        # A district without a policy row falls back to the DOMAIN default, as Estate.is_old does.
-        return self.annotate(cutoff_year=Coalesce(Subquery(policy.values("old_estate_cutoff_year")[:1]),
-                                                  models.Value(DEFAULT_OLD_ESTATE_CUTOFF)))
+    def with_cutoff_year(self, on: datetime.date | None = None):
+        """Annotate each estate with its district's old-estate cut-off year in force on `on` (default today).
 
-    def old(self, is_old: bool = True):
-        qs = self.with_cutoff_year()
+        The cut-offs are read once, one row per district (cutoff_years), and go into the query as a CASE
+        over the estate's district: no subquery per row. A district without a policy in force falls back
+        to the DOMAIN default, as Estate.is_old does.
+        """
+        years = cutoff_years(on or timezone.localdate())
+        if not years:
+            return self.annotate(cutoff_year=Value(DEFAULT_OLD_ESTATE_CUTOFF))
+        return self.annotate(cutoff_year=Case(
+            *(When(community__street__district_id=district_id, then=Value(year)) for district_id, year in years.items()),
+            default=Value(DEFAULT_OLD_ESTATE_CUTOFF), output_field=models.PositiveSmallIntegerField()))
+
+    def old(self, is_old: bool = True, on: datetime.date | None = None):
+        qs = self.with_cutoff_year(on)
         cond = Q(completion_year__lte=models.F("cutoff_year"))
         return qs.filter(cond) if is_old else qs.exclude(cond)
 

@@ -124,6 +124,13 @@ class PublicRatingFilter(BootstrapFilterSet):
         model = StarRating
         fields = ["q", "district", "street", "tier", "period"]
 
+    def __init__(self, *args, period_choices=None, **kwargs):
+        """`period_choices`: published_period_choices() when the caller has already read them (one query
+        for the page instead of one to validate and one to render)."""
+        super().__init__(*args, **kwargs)
+        if period_choices is not None:
+            self.filters["period"].extra["choices"] = period_choices
+
     def filter_period(self, queryset, name, value):
         year, _sep, quarter = value.partition("Q")
         return queryset.filter(Q(period__year=int(year)) & Q(period__quarter=int(quarter)))

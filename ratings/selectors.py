@@ -15,7 +15,15 @@ from inspections.models import Inspection
 
 from accounts.scope import scope_of
 
-from .models import Application, ApplicationStatus, ComponentScore, PeriodStatus, RecheckDecision, StarRating
+from .models import (
+    Application,
+    ApplicationStatus,
+    ComponentScore,
+    PeriodStatus,
+    RatingPeriod,
+    RecheckDecision,
+    StarRating,
+)
 from .services.periods import quarter_bounds
 from .services.policy import ensure_default_policy, policy_for, tier_for
 from .services.scores import SCORE_LEVELS
@@ -85,10 +93,22 @@ def held_rating(estate_id: int, year: int) -> StarRating | None:
 
 
 def public_ratings():
-    """Published, starred results for the public page (no login)."""
+    """Published, starred results for the public page (no login): newest quarter first, then district by
+    district (one period each), five stars first, and within a tier in the order the estates were
+    registered (estate id). The page reads it period by period and tier by tier from the
+    rating_current_period_tier index (ratings/views/public.py), with no join needed to order a page."""
     return (StarRating.objects.published().filter(tier__gt=0)
             .select_related("estate__community__street__district", "firm", "period")
-            .order_by("-period__year", "-period__quarter", "-tier", "estate__name"))
+            .order_by("-period__year", "-period__quarter", "period__district__name", "period_id", "-tier",
+                      "estate_id", "pk"))
+
+
+def public_groups_in_order(keys: list[tuple]) -> list[tuple]:
+    """The public page's groups, (period id, tier), in public_ratings()'s order."""
+    periods = (RatingPeriod.objects.filter(pk__in={key[0] for key in keys})
+               .order_by("-year", "-quarter", "district__name", "pk").values_list("pk", flat=True))
+    rank = {pk: i for i, pk in enumerate(periods)}
+    return sorted(keys, key=lambda key: (rank[key[0]], -key[1]))
 
 
 # 3★ and above get a plaque (星级标牌, DOMAIN.md §5).

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -14,11 +15,12 @@ from django.views.generic import CreateView, UpdateView
 
 from accounts.excel import xlsx_response
 from accounts.history import history_rows
+from accounts.pagination import GroupedPaginator
 from accounts.scope import scope_of
 from accounts.views import EditableObjectMixin, ScopedDetailView, ScopedListView
 from communities.filters.estates import EstateFilter
 from communities.forms.estates import EstateForm, EstateImportForm
-from communities.models import Community, Estate, OwnerCommittee
+from communities.models import DEFAULT_OLD_ESTATE_CUTOFF, Community, Estate, OwnerCommittee, cutoff_years
 from communities.services.estates import estate_create, estate_import, estate_import_template, estate_update
 from enterprises.models import ContractStatus, ServiceContract
 
@@ -52,8 +54,10 @@ class EstateListView(ScopedListView):
         "category": "category",
         "firm": "firm__name",
     }
-    default_sort = ("community__street__district__name", "community__street__name", "community__name", "name",
-                    "pk")
+    # Community by community (district, street, community name), then the estate's name: pages are read
+    # community by community (communities_in_order, GroupedPaginator), never by sorting every estate.
+    default_sort = ("community__street__district__name", "community__street__name", "community__name",
+                    "community_id", "name", "pk")
     export_filename = gettext_lazy("小区清单")
     export_headers = (
         gettext_lazy("区"), gettext_lazy("街道"), gettext_lazy("社区"), gettext_lazy("小区名称"),
@@ -63,11 +67,23 @@ class EstateListView(ScopedListView):
         gettext_lazy("地址"),
     )
 
-    def get_base_queryset(self):
-        # The cut-off year (district policy) is annotated once, for the old-estate flag.
-        return super().get_base_queryset().with_cutoff_year()
+    def get_paginator(self, queryset, per_page, **kwargs):
+        if self.request.GET.get("sort", "").lstrip("-") in self.sort_fields:
+            return super().get_paginator(queryset, per_page, **kwargs)
+        return GroupedPaginator(queryset, per_page, group_by=("community_id",), sort_groups=communities_in_order,
+                                **kwargs)
+
+    @cached_property
+    def cutoffs(self) -> dict[int, int]:
+        """The old-estate cut-off of each district (its policy in force today), read once per request."""
+        return cutoff_years(timezone.localdate())
+
+    def mark_old(self, estate):
+        estate.cutoff_year = self.cutoffs.get(estate.community.street.district_id, DEFAULT_OLD_ESTATE_CUTOFF)
+        return estate
 
     def export_row(self, estate):
+        self.mark_old(estate)
         community = estate.community
         return (
             community.street.district.name, community.street.name, community.name, estate.name,
@@ -81,7 +97,17 @@ class EstateListView(ScopedListView):
         ctx = super().get_context_data(**kwargs)
         ctx["can_edit"] = can_edit_estates(self.request.user)
         ctx["total"] = ctx["paginator"].count if ctx.get("paginator") else len(ctx["object_list"])
+        ctx["object_list"] = [self.mark_old(estate) for estate in ctx["object_list"]]
         return ctx
+
+
+def communities_in_order(keys: list[tuple]) -> list[tuple]:
+    """The estate list's groups (community ids) in its default order: district, street, community name."""
+    wanted = {key[0] for key in keys}
+    # A city's communities are a short table: with many groups, read them all rather than send every id.
+    communities = Community.objects.filter(pk__in=wanted) if len(wanted) <= 100 else Community.objects.all()
+    ids = communities.order_by("street__district__name", "street__name", "name", "pk").values_list("pk", flat=True)
+    return [(pk,) for pk in ids if pk in wanted]
 
 
 class EstateDetailView(ScopedDetailView):

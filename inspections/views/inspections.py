@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
+from accounts.pagination import DeferredJoinPaginator
 from accounts.views import ScopedDetailView, ScopedListView
 
 from ..filters import InspectionFilter
@@ -60,7 +61,8 @@ class InspectionListView(ScopedListView):
         "date": "date", "estate": "estate__name", "street": "estate__community__street__name",
         "community": "estate__community__name", "kind": "kind", "status": "status", "total": "total",
     }
-    default_sort = ("-date", "-pk")
+    default_sort = ("-date", "-pk")  # the inspection_list_order index, read backwards
+    paginator_class = DeferredJoinPaginator  # a deep page is cut from that index before any join
     export_filename = gettext_lazy("检查记录")
     export_headers = (
         gettext_lazy("街道"), gettext_lazy("社区"), gettext_lazy("小区"), gettext_lazy("服务企业"),

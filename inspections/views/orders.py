@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
+from accounts.pagination import DeferredJoinPaginator
 from accounts.views import ScopedListView
 
 from ..filters import OrderFilter
@@ -47,7 +48,8 @@ class OrderListView(ScopedListView):
         "number": "number", "issued": "issued_at", "deadline": "deadline", "estate": "estate__name",
         "street": "estate__community__street__name", "firm": "firm__name", "status": "status",
     }
-    default_sort = ("-issued_at", "-pk")
+    default_sort = ("-issued_at", "-pk")  # the order_list_order index, read backwards
+    paginator_class = DeferredJoinPaginator  # a deep page is cut from that index before any join
     export_filename = gettext_lazy("整改通知")
     export_headers = (
         gettext_lazy("编号"), gettext_lazy("街道"), gettext_lazy("社区"), gettext_lazy("小区"),

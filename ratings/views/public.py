@@ -9,13 +9,15 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import ListView
 
+from accounts.pagination import GroupedPaginator
 from enterprises.models import BlacklistEntry
 
-from ..filters import PublicRatingFilter
+from ..filters import PublicRatingFilter, published_period_choices
 from ..selectors import (
     PLAQUE_MIN_TIER,
     plaque_ratings,
     plaque_token,
+    public_groups_in_order,
     public_ratings,
     rating_for_plaque,
     revocation_of,
@@ -26,20 +28,36 @@ PUBLIC_SORTS = {"estate": "estate__name", "tier": "tier", "period": "period__yea
 
 
 class PublicRatingListView(ListView):
-    """公示: published, starred results only (public_ratings()); nothing personal is shown."""
+    """公示: published, starred results only (public_ratings()); nothing personal is shown.
+
+    Without a chosen quarter the page shows the latest published one (the 评定期 selector offers the
+    others, and 全部 every quarter). In its default order the page is read period by period and tier by
+    tier (GroupedPaginator over the rating_current_period_tier index), so an anonymous hit never sorts
+    every published rating of the city.
+    """
 
     template_name = "ratings/public_list.html"
     paginate_by = 30
 
     def get_queryset(self):
         qs = public_ratings().select_related("period__district")
-        self.filterset = PublicRatingFilter(self.request.GET or None, queryset=qs, request=self.request)
+        data = self.request.GET.copy()
+        periods = published_period_choices()  # newest first
+        if "period" not in data and periods:
+            data["period"] = periods[0][0]
+        self.filterset = PublicRatingFilter(data or None, queryset=qs, request=self.request, period_choices=periods)
         qs = self.filterset.qs if not self.filterset.is_bound or self.filterset.is_valid() else qs.none()
         sort = self.request.GET.get("sort", "")
         if sort.lstrip("-") in PUBLIC_SORTS:
             field = PUBLIC_SORTS[sort.lstrip("-")]
             qs = qs.order_by(f"-{field}" if sort.startswith("-") else field, "pk")
         return qs
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        if self.request.GET.get("sort", "").lstrip("-") in PUBLIC_SORTS:
+            return super().get_paginator(queryset, per_page, **kwargs)
+        return GroupedPaginator(queryset, per_page, group_by=("period_id", "tier"), sort_groups=public_groups_in_order,
+                                defer=True, **kwargs)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)

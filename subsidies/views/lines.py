@@ -13,7 +13,9 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from accounts.excel import xlsx_response
+from accounts.pagination import GroupedPaginator
 from accounts.views import ScopedListView
+from communities.models import Street
 
 from ..filters import LineFilter
 from ..forms import AdjustmentForm, PayoutEditForm, form_errors
@@ -36,7 +38,9 @@ class BatchLinesView(ScopedListView):
         "firm": "firm__name", "area": "area", "tier": "tier", "rate": "rate", "amount": "amount", "kind": "kind",
         "month": "month",
     }
-    default_sort = ("street__name", "estate__community__name", "estate__name", "month", "kind", "pk")
+    # Street by street: pages are read one street's lines at a time through the (batch, street) index
+    # (GroupedPaginator), never by sorting the whole batch.
+    default_sort = ("street__name", "street_id", "estate__community__name", "estate__name", "month", "kind", "pk")
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
@@ -45,6 +49,12 @@ class BatchLinesView(ScopedListView):
 
     def get_base_queryset(self):
         return super().get_base_queryset().filter(batch=self.batch)
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        if self.request.GET.get("sort", "").lstrip("-") in self.sort_fields:
+            return super().get_paginator(queryset, per_page, **kwargs)
+        return GroupedPaginator(queryset, per_page, group_by=("street_id",), sort_groups=streets_in_order, defer=True,
+                                **kwargs)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -56,6 +66,12 @@ class BatchLinesView(ScopedListView):
         ctx["can_edit"] = is_district_admin(user, self.batch.district_id)
         ctx["shown"] = ctx["paginator"].count if ctx.get("paginator") else len(ctx["object_list"])
         return ctx
+
+
+def streets_in_order(keys: list[tuple]) -> list[tuple]:
+    """The lines page's groups (street ids) in its default order: by street name."""
+    ids = Street.objects.filter(pk__in=[key[0] for key in keys]).order_by("name", "pk").values_list("pk", flat=True)
+    return [(pk,) for pk in ids]
 
 
 # --- the payout list in Excel --------------------------------------------------------------------------------

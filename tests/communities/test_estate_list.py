@@ -200,9 +200,10 @@ def _many_estates(world, n=30):
 def test_list_page_query_count_does_not_grow_with_estates(world, login, django_assert_max_num_queries):
     _many_estates(world)
     client = login("district_admin")
-    # Session, user, roles, navbar; count + one page of rows; filter choice lists; the edit check.
-    # 30 estates with firms: one query per row would add 25.
-    with django_assert_max_num_queries(18):
+    # Session, user, roles, navbar; rows per community, the communities in order, one page of rows, the
+    # districts' cut-off years; filter choice lists; the edit check. 30 estates with firms: one query per
+    # row would add 25.
+    with django_assert_max_num_queries(14):
         response = client.get(LIST, {"page": 1})
     assert response.status_code == 200
     assert len(response.context["object_list"]) == 25
@@ -219,8 +220,9 @@ def test_export_query_count_does_not_grow_with_estates(world, login, django_asse
 def test_api_list_query_count_does_not_grow_with_estates(world, login, django_assert_max_num_queries):
     _many_estates(world)
     client = login("district_admin")
-    # Session, user, roles, count, one page of rows (+ session save); one per row would add 33.
-    with django_assert_max_num_queries(10):
+    # Session, user, roles, the cut-off years, count, one page of rows (+ the first view's session stamp);
+    # one per row would add 33.
+    with django_assert_max_num_queries(9):
         response = client.get("/api/estates/")
     assert response.status_code == 200
     assert response.json()["count"] == 33

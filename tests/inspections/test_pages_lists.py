@@ -107,7 +107,7 @@ def test_inspection_export_follows_the_filters_and_carries_totals(world, rubric,
 
 def test_inspection_list_query_count_does_not_grow_with_rows(world, many, login, django_assert_max_num_queries):
     client = login("district_admin")
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(11):
         response = client.get(reverse("inspections:inspection_list"))
     assert len(response.context["object_list"]) == 20
     with django_assert_max_num_queries(10):
@@ -160,7 +160,7 @@ def test_order_export_follows_the_filters(world, login):
 
 def test_order_list_query_count_does_not_grow_with_rows(world, many, login, django_assert_max_num_queries):
     client = login("district_admin")
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(11):
         response = client.get(reverse("inspections:order_list"))
     assert len(response.context["object_list"]) == 20
     with django_assert_max_num_queries(10):
