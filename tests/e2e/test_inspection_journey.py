@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from inspections.models import Inspection, OrderStatus, RectificationOrder
 from inspections.services.rubrics import ensure_default_rubric
@@ -82,7 +83,7 @@ def test_inspect_score_submit_order_answer_accept(page, live_server, world, rubr
     page.wait_for_selector(f'[data-strip="{item.pk}"] .photo-thumb')
     page.wait_for_timeout(3000)
     print("STATUS", page.inner_text("#save-status"), page.inner_text("#scored-count"), page.inner_text("#form-errors"))
-    page.wait_for_function("document.getElementById('save-status').textContent.includes('已保存')")
+    expect(page.locator("#save-status")).to_contain_text("已保存")
     assert page.inner_text("#running-total") == "98.5"
     row = inspection.scores.get(item=item)
     assert (row.score, row.note) == (Decimal("2.5"), "服务中心无人值守")  # autosaved before any button
@@ -95,7 +96,7 @@ def test_inspect_score_submit_order_answer_accept(page, live_server, world, rubr
     # A bad score is refused next to the item and nothing is saved.
     page.fill(f"#score_{item.pk}", "5")
     page.locator(f"#score_{item.pk}").blur()
-    page.wait_for_function(f"document.getElementById('err-score_{item.pk}').textContent.includes('不能超过')")
+    expect(page.locator(f"#err-score_{item.pk}")).to_contain_text("不能超过")
     assert inspection.scores.get(item=item).score == Decimal("2.5")
     page.screenshot(path=str(SCREENSHOTS / "e2e-inspection-04-bad-score-390.png"))
     page.fill(f"#score_{item.pk}", "2.5")
@@ -159,7 +160,7 @@ def test_scoring_form_keeps_a_score_typed_offline(page, live_server, world, rubr
     page.fill(f"#score_{first.pk}", "3")
     page.fill(f"#note_{first.pk}", "值班表缺两天")
     page.locator(f"#note_{first.pk}").blur()
-    page.wait_for_function("document.getElementById('save-status').textContent.includes('本机暂存')")
+    expect(page.locator("#save-status")).to_contain_text("本机暂存")
     assert inspection.scores.get(item=first).score is None
     page.context.set_offline(False)
 
@@ -167,7 +168,7 @@ def test_scoring_form_keeps_a_score_typed_offline(page, live_server, world, rubr
     assert page.input_value(f"#score_{first.pk}") == "3"
     assert page.input_value(f"#note_{first.pk}") == "值班表缺两天"
     assert page.locator("#restore-note").is_visible()
-    page.wait_for_function("document.getElementById('save-status').textContent.includes('已保存')")
+    expect(page.locator("#save-status")).to_contain_text("已保存")
     row = inspection.scores.get(item=first)
     assert (row.score, row.note) == (Decimal("3.0"), "值班表缺两天")
     shot(page, "e2e-inspection-10-restored-390")
