@@ -95,7 +95,9 @@ class MultipleFileField(forms.FileField):
 
 
 class ApplicationForm(BootstrapFormMixin, forms.Form):
-    firm = forms.ModelChoiceField(label=_("申报企业"), queryset=None, empty_label=None)
+    firm = forms.ModelChoiceField(label=_("申报企业"), queryset=None, empty_label=None, error_messages={
+        "invalid_choice": _("申报企业无效：只能以您所在的企业申报，请刷新页面后重新填写。"),
+        "required": _("请选择申报企业。")})
     year = year_field(initial=lambda: timezone.localdate().year)
     estates = forms.ModelMultipleChoiceField(
         label=_("申报小区"), queryset=None, widget=forms.CheckboxSelectMultiple,

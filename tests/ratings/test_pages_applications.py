@@ -171,3 +171,15 @@ def test_application_list_query_count_does_not_grow(rated, login, django_assert_
     with django_assert_max_num_queries(8):
         response = client.get(reverse("ratings:application_list"), {"export": "xlsx"})
     assert response.status_code == 200
+
+
+def test_a_tampered_hidden_firm_is_refused_with_a_message_and_saves_nothing(rating_world, login):
+    w = rating_world
+    with at(IN_WINDOW):
+        page = login("firm_user").get(SUBMIT)
+        assert f'type="hidden" name="firm" value="{w.firm1.pk}"' in page.content.decode()
+        response = login("firm_user").post(SUBMIT, {"firm": w.firm2.pk, "year": 2025, "estates": [w.estate_a1.pk]})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "申报未提交" in html and "申报企业无效：只能以您所在的企业申报，请刷新页面后重新填写。" in html
+    assert not Application.objects.exists()
