@@ -104,3 +104,33 @@ backup: $(STAMP)
 restore: $(STAMP)
 	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=$(BACKUP_DIR)/portal-YYYYmmdd-HHMMSS"; exit 2; }
 	$(PY) manage.py restore "$(BACKUP)"
+
+# City-scale page benchmarks (issue 10; tests/perf/README.md). bench-data drops and rebuilds portal_city;
+# bench-load serves it with gunicorn (4 workers) on BENCH_PORT and runs Locust from its own virtualenv.
+CITY_DB := postgres://postgres@127.0.0.1:5432/portal_city
+BENCH_PORT ?= 8731
+LOCUST ?= /tmp/locust/bin/locust
+BENCH_ENV := DATABASE_URL=$(CITY_DB) DEBUG=0 HTTPS=0 STATIC_MANIFEST=0 ALLOWED_HOSTS=127.0.0.1 \
+	SECRET_KEY=bench-only-not-a-secret-0123456789-abcdefghijklmnopqrstuvwxyz
+.PHONY: bench-data bench-pages bench-load
+
+bench-data: $(STAMP)
+	-createdb -h 127.0.0.1 -U postgres portal_city 2>/dev/null
+	cd tests/perf && DATABASE_URL=$(CITY_DB) ../../$(PY) build_city.py
+
+bench-pages: $(STAMP)
+	cd tests/perf && $(BENCH_ENV) ../../$(PY) bench_pages.py
+
+bench-load: $(STAMP)
+	@test -x $(LOCUST) || { echo "Locust missing: python3 -m venv /tmp/locust && /tmp/locust/bin/pip install 'locust==2.47.*'"; exit 2; }
+	@mkdir -p var
+	cd tests/perf && $(BENCH_ENV) ../../$(PY) bench_sessions.py ../../var/bench-sessions.json
+	$(BENCH_ENV) $(VENV)/bin/gunicorn config.wsgi --bind 127.0.0.1:$(BENCH_PORT) --workers 4 \
+	  --pid var/bench-gunicorn.pid --daemon --error-logfile var/bench-gunicorn.log
+	@sleep 3; test -s var/bench-gunicorn.pid && kill -0 $$(cat var/bench-gunicorn.pid) \
+	  || { echo "gunicorn did not start (port $(BENCH_PORT) taken?): var/bench-gunicorn.log"; exit 2; }
+	CITY_PERIOD=$$(psql -h 127.0.0.1 -U postgres portal_city -tAc "SELECT id FROM ratings_ratingperiod WHERE year = 2025 AND quarter = 1 ORDER BY district_id LIMIT 1") \
+	CITY_BATCH=$$(psql -h 127.0.0.1 -U postgres portal_city -tAc "SELECT id FROM subsidies_payoutbatch ORDER BY district_id, month DESC LIMIT 1") \
+	LOCUST_SESSIONS=var/bench-sessions.json $(LOCUST) -f tests/perf/locustfile.py --host http://127.0.0.1:$(BENCH_PORT) \
+	  --headless -u 50 -r 10 -t 60s --csv var/locust-city --only-summary; rc=$$?; \
+	  kill $$(cat var/bench-gunicorn.pid); exit $$rc
