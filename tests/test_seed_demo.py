@@ -3,6 +3,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from django.apps import apps
 from django.core.management import call_command
 from stdnum.cn import uscc
@@ -219,3 +220,5 @@ def test_seed_demo_has_a_whole_supervision_cycle(seeded):
     assert paid.count() == 3 * period.ratings.filter(tier__gt=0).count()
     assert not paid.filter(firm__isnull=True).exists()
     assert period.events.filter(action="announce").exists() and period.appeal_deadline.isoformat() == "2026-10-15"
+    assert (f"{timezone.localtime(period.announced_at):%Y-%m-%d}", f"{timezone.localtime(period.published_at):%Y-%m-%d}") == (
+        "2026-10-08", "2026-10-20")

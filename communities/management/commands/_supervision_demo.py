@@ -11,6 +11,8 @@ import datetime
 import random
 from decimal import Decimal
 
+from django.utils import timezone
+
 from accounts.models import User
 from communities.models import District, Estate
 from inspections.models import Inspection, RectificationOrder
@@ -38,6 +40,11 @@ ANNOUNCE_DAY = datetime.date(2026, 10, 8)  # 公示: the appeal window runs to 1
 PUBLISH_DAY = datetime.date(2026, 10, 20)
 PROGRAMME_START = datetime.date(2026, 7, 1)
 PAYOUT_MONTH = datetime.date(2026, 10, 1)
+
+
+def _at(day: datetime.date) -> datetime.datetime:
+    """10:00 local time on `day`: the demo's announcement and publication happened on their days."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(10, 0)))
 
 
 def seed_supervision(*, shanting: District, guancheng: District, managed: list[Estate], say) -> None:
@@ -96,9 +103,9 @@ def seed_supervision(*, shanting: District, guancheng: District, managed: list[E
         period = run_period(district=shanting, year=RATED_YEAR, quarter=RATED_QUARTER, today=RUN_DAY)
         say("rating periods", 1)
     if period.status == PeriodStatus.PROVISIONAL:
-        period = period_announce(actor=district_admin, period=period, today=ANNOUNCE_DAY)
+        period = period_announce(actor=district_admin, period=period, today=ANNOUNCE_DAY, now=_at(ANNOUNCE_DAY))
     if period.status == PeriodStatus.ANNOUNCED and PUBLISH_DAY > period.appeal_deadline:
-        period_publish(actor=district_admin, period=period, today=PUBLISH_DAY)
+        period_publish(actor=district_admin, period=period, today=PUBLISH_DAY, now=_at(PUBLISH_DAY))
 
     # Subsidies: 山亭区 pays from 2026-07 for three years. 先考核后拨付: the 2026-10 batch settles July to
     # September on the published 2026Q3 and lists October as deferred until 2026Q4 is published.
