@@ -3,9 +3,9 @@ import re
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
 from django.apps import apps
 from django.core.management import call_command
+from django.utils import timezone
 from stdnum.cn import uscc
 
 from accounts.models import RoleAssignment, User
