@@ -347,20 +347,28 @@ def _locked(period: RatingPeriod) -> RatingPeriod:
     return RatingPeriod.objects.select_for_update().select_related("policy", "district").get(pk=period.pk)
 
 
+def _move(period: RatingPeriod, *, action: str, to: str, actor: User, today: datetime.date, stamp) -> RatingPeriod:
+    """One status step of a period: lock it, ask period_refusal, set the status and the step's stamp fields
+    (`stamp(locked period) -> {field: value}`), and write the timeline event."""
+    period = _locked(period)
+    _refuse_unless_allowed(actor, period, action, today)
+    before = period.status
+    fields = stamp(period)
+    period.status = to
+    for name, value in fields.items():
+        setattr(period, name, value)
+    period.save(update_fields=["status", *fields])
+    _event(period, action, actor, before)
+    return period
+
+
 @transaction.atomic
 def period_announce(*, actor: User, period: RatingPeriod, today: datetime.date,
                     now: datetime.datetime | None = None) -> RatingPeriod:
     """公示: once, by the district admin; opens the appeal window to today + the policy's appeal days."""
-    period = _locked(period)
-    _refuse_unless_allowed(actor, period, PeriodAction.ANNOUNCE, today)
-    before = period.status
-    period.status = P.ANNOUNCED
-    period.announced_at = now or timezone.now()
-    period.announced_by = actor
-    period.appeal_deadline = today + datetime.timedelta(days=period.policy.appeal_days)
-    period.save(update_fields=["status", "announced_at", "announced_by", "appeal_deadline"])
-    _event(period, PeriodAction.ANNOUNCE, actor, before)
-    return period
+    return _move(period, action=PeriodAction.ANNOUNCE, to=P.ANNOUNCED, actor=actor, today=today,
+                 stamp=lambda p: {"announced_at": now or timezone.now(), "announced_by": actor,
+                                  "appeal_deadline": today + datetime.timedelta(days=p.policy.appeal_days)})
 
 
 @transaction.atomic
@@ -383,15 +391,8 @@ def period_recompute(*, actor: User, period: RatingPeriod, reason: str, today: d
 def period_publish(*, actor: User, period: RatingPeriod, today: datetime.date,
                    now: datetime.datetime | None = None) -> RatingPeriod:
     """确认并公布: announced, the appeal window over (today > deadline), no open appeal."""
-    period = _locked(period)
-    _refuse_unless_allowed(actor, period, PeriodAction.PUBLISH, today)
-    before = period.status
-    period.status = P.PUBLISHED
-    period.published_at = now or timezone.now()
-    period.published_by = actor
-    period.save(update_fields=["status", "published_at", "published_by"])
-    _event(period, PeriodAction.PUBLISH, actor, before)
-    return period
+    return _move(period, action=PeriodAction.PUBLISH, to=P.PUBLISHED, actor=actor, today=today,
+                 stamp=lambda p: {"published_at": now or timezone.now(), "published_by": actor})
 
 
 # --- appeals -----------------------------------------------------------------------------------------------
