@@ -83,7 +83,3 @@ def firms_serving(estate_id: int, first: datetime.date, last: datetime.date) -> 
     spans = spans_by_estate([estate_id]).get(estate_id, [])
     return [f for f, _days in days_by_firm(spans, first, last) if f is not None]
 
-
-def firm_served(firm_ids: Iterable[int], estate_id: int, first: datetime.date, last: datetime.date) -> bool:
-    """Did any of these firms serve the estate on at least one day of first..last?"""
-    return bool(set(firms_serving(estate_id, first, last)) & set(firm_ids))

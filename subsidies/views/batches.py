@@ -6,6 +6,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -225,7 +226,8 @@ class BatchTransitionView(LoginRequiredMixin, View):
                 batch = batch_transition(actor=request.user, batch=batch, action=action,
                                          comment=data.get("comment", ""),
                                          override_reason=data.get("override_reason", ""),
-                                         disbursed_on=data.get("disbursed_on"), voucher=data.get("voucher", ""))
+                                         disbursed_on=data.get("disbursed_on"), voucher=data.get("voucher", ""),
+                                         today=timezone.localdate())
             except ValidationError as exc:
                 form_errors(form, exc)
                 error = exc
@@ -255,7 +257,8 @@ class PassOnRecordView(LoginRequiredMixin, View):
             key = (data["street_id"], data["firm_id"])
             try:
                 record = pass_on_record(actor=request.user, batch=batch, street_id=data["street_id"],
-                                        firm_id=data["firm_id"], paid_on=data["paid_on"], voucher=data["voucher"])
+                                        firm_id=data["firm_id"], paid_on=data["paid_on"], voucher=data["voucher"],
+                                        today=timezone.localdate())
             except ValidationError as exc:
                 form_errors(form, exc)
             else:
