@@ -160,6 +160,11 @@ class _District:
     def area(self, estate_id: int, current: Decimal, month: datetime.date) -> Decimal:
         return area_in_force(self.areas.get(estate_id, []), month, current)
 
+    def split(self, estate_id: int, month: datetime.date, area: Decimal, rate: Decimal
+              ) -> list[tuple[int | None, int, Decimal]]:
+        """The month's amount (area × rate, half-up) split between the firms by the days each served."""
+        return split_by_days(round_half_up(area * rate), self.month_parts(estate_id, month), month_last_day(month).day)
+
 
 def _zero_reason(no_tier_reason: str) -> str:
     return REASON_DISQUALIFIED if no_tier_reason == NoTierReason.DISQUALIFIED else REASON_NO_STAR
@@ -193,7 +198,7 @@ def month_lines(ctx: _District, batch_id: int, month: datetime.date, period_id: 
         else:
             rating_id, tier, _reason = rating
             rate = policy.rate_for(tier)
-            for firm_id, days, amount in split_by_days(round_half_up(area * rate), parts, n_days):
+            for firm_id, days, amount in ctx.split(estate_id, month, area, rate):
                 lines.append((batch_id, PayoutKind.REGULAR.value, estate_id, month, street_id, firm_id, area, tier,
                               rate if firm_id else Decimal("0"), rating_id, amount,
                               "" if firm_id else REASON_NO_FIRM, None, days, n_days))
@@ -301,8 +306,7 @@ def correction_lines(batch: PayoutBatch, ctx: _District) -> list[tuple]:
         area, n_days = regular[0].area, month_last_day(month).day
         rate = policy.rate_for(current.tier) if policy and current.tier else Decimal("0")
         expected: dict[int | None, Decimal] = defaultdict(lambda: ZERO)
-        for firm_id, _days, amount in split_by_days(round_half_up(area * rate), ctx.month_parts(estate_id, month),
-                                                    n_days):
+        for firm_id, _days, amount in ctx.split(estate_id, month, area, rate):
             expected[firm_id] += amount
         by_firm = {line.firm_id: line for line in regular}
         for firm_id in sorted(set(paid) | set(expected), key=lambda f: (f is None, f or 0)):
