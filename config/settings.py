@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "inspections",
     "ratings",
     "subsidies",
+    "workdays",
     "ops",
 ]
 
