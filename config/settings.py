@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "ratings",
     "subsidies",
     "workdays",
+    "complaints",
     "ops",
 ]
 

@@ -1,0 +1,2 @@
+"""Views: cases (see complaints/urls.py)."""
+urlpatterns: list = []

@@ -1,0 +1,2 @@
+"""Views: imports (see complaints/urls.py)."""
+urlpatterns: list = []

@@ -1,0 +1,2 @@
+"""Views: public (see complaints/urls.py)."""
+urlpatterns: list = []
