@@ -302,6 +302,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "subsidies.generate_monthly",
         "schedule": crontab(hour=3, minute=0, day_of_month="3"),
     },
+    # Complaint clocks run in minutes for urgent orders: hourly marks each late clock and escalates.
+    "complaints-mark-overdue": {
+        "task": "complaints.mark_overdue",
+        "schedule": crontab(minute=5),
+    },
 }
 
 # --- Logging --------------------------------------------------------------
