@@ -94,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "accounts.context_processors.notifications",
+                "workdays.context_processors.calendar_warning",
             ],
         },
     },

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("inspections.urls")),
     path("", include("ratings.urls")),
     path("", include("subsidies.urls")),
+    path("calendar/", include("workdays.urls")),
     path("complaints/", include("complaints.urls")),
     path("api/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -157,3 +157,43 @@ def unknown_years(first: datetime.date, last: datetime.date) -> list[int]:
     known = set(CalendarYear.objects.filter(year__gte=first.year, year__lte=last.year)
                 .values_list("year", flat=True))
     return [y for y in range(first.year, last.year + 1) if y not in known]
+
+
+# --- pages and the administrators' warning ---------------------------------------------------------
+
+WARN_AHEAD_DAYS = 31
+
+
+def missing_calendar_years(*, today: datetime.date, ahead_days: int = WARN_AHEAD_DAYS) -> list[int]:
+    """Years an administrator should enter now, in one query: the year of today + `ahead_days` if it
+    has not been entered, and every year the arithmetic counted Monday–Friday that is still not entered.
+    """
+    from django.db.models import IntegerField, Value
+
+    from .models import CalendarFallback
+
+    target = (today + datetime.timedelta(days=ahead_days)).year
+    # One UNION: (fallback years not entered, marker 0) + (the target year if entered, marker 1).
+    fallbacks = (CalendarFallback.objects.exclude(year__in=CalendarYear.objects.values("year")).order_by()
+                 .annotate(marker=Value(0, output_field=IntegerField())).values_list("year", "marker"))
+    target_known = (CalendarYear.objects.filter(year=target).order_by()
+                    .annotate(marker=Value(1, output_field=IntegerField())).values_list("year", "marker"))
+    rows = list(fallbacks.union(target_known, all=True))
+    missing = {year for year, marker in rows if marker == 0}
+    if not any(marker == 1 for _year, marker in rows):
+        missing.add(target)
+    return sorted(missing)
+
+
+def calendar_year_rows():
+    """Entered years, newest first, with their numbers of holidays and make-up working days."""
+    from django.db.models import Count, Q
+
+    return (CalendarYear.objects.select_related("entered_by")
+            .annotate(holiday_count=Count("days", filter=Q(days__kind=DayKind.HOLIDAY)),
+                      workday_count=Count("days", filter=Q(days__kind=DayKind.WORKDAY)))
+            .order_by("-year"))
+
+
+def calendar_year_days(year: int):
+    return CalendarDay.objects.filter(year_id=year).order_by("date")
