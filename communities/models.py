@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.scope import ScopedQuerySet
+from workdays.models import TimeUnit
 
 MIN_COMPLETION_YEAR = 1949
 DEFAULT_OLD_ESTATE_CUTOFF = 2004  # 章贡区: completed before the end of 2004
@@ -38,6 +39,10 @@ class District(models.Model):
         return self.name
 
 
+# The units a rectification deadline (a date) may be counted in.
+RECTIFICATION_DEADLINE_UNITS = [(u.value, u.label) for u in (TimeUnit.CALENDAR_DAYS, TimeUnit.WORKING_DAYS)]
+
+
 class DistrictPolicy(models.Model):
     """The district's policy settings, versioned by effective date.
 
@@ -62,6 +67,10 @@ class DistrictPolicy(models.Model):
     )
     rectification_deadline_days = models.PositiveSmallIntegerField(
         _("整改期限默认天数"), default=7, validators=[MinValueValidator(1), MaxValueValidator(90)],
+    )
+    rectification_deadline_unit = models.CharField(
+        _("整改期限计算单位"), max_length=20, choices=RECTIFICATION_DEADLINE_UNITS, default=TimeUnit.CALENDAR_DAYS,
+        help_text=_("工作日按工作日历（法定节假日及调休）计算，当天不计。"),
     )
     note = models.CharField(_("备注"), max_length=200, blank=True)
     history = HistoricalRecords()

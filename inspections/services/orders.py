@@ -15,6 +15,8 @@ from accounts.scope import scope_of
 from accounts.services import notify
 from communities.models import Estate
 from communities.selectors import current_policy
+from workdays.models import TimeUnit
+from workdays.selectors import add_working_days, local_zone
 
 from ..models import (
     Inspection,
@@ -78,9 +80,17 @@ def _number(order: RectificationOrder, today: datetime.date) -> str:
 
 
 def default_deadline(estate: Estate, today: datetime.date | None = None) -> datetime.date:
+    """The district policy's deadline: N calendar days after today, or the Nth working day after
+    today on the working-day calendar (today never counts) when the policy counts working days."""
     today = today or timezone.localdate()
     policy = current_policy(estate.community.street.district_id, today)
-    return today + datetime.timedelta(days=policy.rectification_deadline_days if policy else 7)
+    days = policy.rectification_deadline_days if policy else 7
+    if policy is not None and policy.rectification_deadline_unit == TimeUnit.WORKING_DAYS:
+        # add_working_days gives 24:00 of the Nth working day (00:00 of the day after, local time);
+        # the order's deadline is a date, that Nth working day. Any moment of today counts the same.
+        start = datetime.datetime.combine(today, datetime.time(12), tzinfo=local_zone())
+        return add_working_days(start, days).date() - datetime.timedelta(days=1)
+    return today + datetime.timedelta(days=days)
 
 
 @transaction.atomic
