@@ -115,7 +115,10 @@ class YearEnterView(EditorView):
             try:
                 calendar_year_enter(actor=request.user, year=year, now=timezone.now(), note=form.cleaned_data["note"])
             except ValidationError as exc:
-                _add_errors(form, exc)
+                # The confirm form is shown only while the year is not entered: say it above the page.
+                for message in exc.messages:
+                    messages.error(request, message)
+                return redirect("workdays:year_detail", year=year)
             else:
                 return self.done(year, _("已确认录入 %(y)d 年。") % {"y": year})
         return year_page(request, year, enter_form=form)
