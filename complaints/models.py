@@ -239,6 +239,9 @@ class Complaint(models.Model):
     answer_overdue = models.BooleanField(_("答复超时"), default=False)
     answer_escalation = models.PositiveSmallIntegerField(_("答复督办级别"), default=0)
     extended_total = models.PositiveIntegerField(_("已延期（时限单位）"), default=0)
+    extension_requested = models.PositiveIntegerField(
+        _("待审批的延期（时限单位）"), null=True, blank=True,
+        help_text=_("企业已申请、街道尚未审批的延期；理由见工单记录。"))
     answer = models.TextField(_("答复内容"), blank=True)
     callback_at = models.DateTimeField(_("回访时间"), null=True, blank=True)
     callback_contacted = models.BooleanField(_("联系上投诉人"), null=True, blank=True)
@@ -324,6 +327,7 @@ class Action(models.TextChoices):
     UNMARK_MAJOR = "unmark_major", _("撤销重大投诉")
     EXCLUDE = "exclude", _("不计入考核")
     OVERDUE = "overdue", _("超时")
+    FLAG_REPEATED = "flag_repeated", _("提请区督办")
 
 
 class ComplaintEvent(models.Model):
