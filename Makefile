@@ -32,6 +32,7 @@ install: $(STAMP)
 
 migrate: $(STAMP) .env
 	$(PY) manage.py migrate --no-input
+	$(PY) manage.py createcachetable
 
 seed: migrate
 	$(PY) manage.py seed_demo

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "simple_history",
+    # Its system checks guard the cache that holds the rate-limit counters (CACHES below).
+    "django_ratelimit",
     "accounts",
     "communities",
     "enterprises",
@@ -124,6 +126,38 @@ if "postgresql" in DATABASES["default"]["ENGINE"] or "postgis" in DATABASES["def
         f"-c random_page_cost={env.float('PG_RANDOM_PAGE_COST', default=1.1)}"]))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Cache and rate limits -------------------------------------------------
+# The default cache holds django-ratelimit's counters (the public complaint form and tracking page), so
+# every web process must share it. Production: Redis (CACHE_URL, e.g. redis://127.0.0.1:6379/6; REDIS_URL
+# is read when CACHE_URL is not set), Django's own backend, whose incr is Redis's atomic INCR. Without
+# Redis (`make run`, SQLite): the database, table portal_cache, created by `manage.py createcachetable`
+# (`make migrate` and the README's release steps run it; tests create it with the test database), through
+# config.cache.AtomicDatabaseCache, whose incr is one locking transaction (Django's is a get and a set).
+CACHE_URL = env("CACHE_URL", default=env("REDIS_URL", default=""))
+if CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
+                          "KEY_PREFIX": "portal"}}
+else:
+    # MAX_ENTRIES: culling drops counters, so it must stay far above the counters of a busy day.
+    CACHES = {"default": {"BACKEND": "config.cache.AtomicDatabaseCache", "LOCATION": "portal_cache",
+                          "OPTIONS": {"MAX_ENTRIES": 50_000}}}
+RATELIMIT_USE_CACHE = "default"
+# django-ratelimit 4.1 warns (W001) for every backend outside its list, which names django-redis's but not
+# Django's own Redis backend (Django >= 4.0) nor ours; both count atomically (see above and config/cache.py).
+# Its E003 (a backend known not to count atomically: locmem, file, Django's database cache) stays active.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+# The client's address for the rate limits (complaints.views.public.client_ip): REMOTE_ADDR, or behind the
+# reverse proxy (BEHIND_PROXY=1) the last X-Forwarded-For entry, the one nginx appends
+# (`proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;`); earlier entries are the client's claims.
+RATELIMIT_CLIENT_IP_FROM_PROXY = env.bool("BEHIND_PROXY", default=False)
+# The public complaint form: per IP every post counts, per phone number each complaint saved; over a
+# limit the visitor gets HTTP 429 (a Chinese page). Rates in django-ratelimit's syntax (count/period).
+COMPLAINT_PUBLIC_RATE_IP = env("COMPLAINT_PUBLIC_RATE_IP", default="5/10m")
+COMPLAINT_PUBLIC_RATE_PHONE = env("COMPLAINT_PUBLIC_RATE_PHONE", default="3/d")
+COMPLAINT_TRACK_RATE_IP = env("COMPLAINT_TRACK_RATE_IP", default="20/m")
+# Wrong tracking-code/phone-digit pairs per tracking code: a leaked code's 4 digits cannot be tried out.
+COMPLAINT_TRACK_RATE_CODE = env("COMPLAINT_TRACK_RATE_CODE", default="10/d")
+
 # --- Auth and login security ---------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -198,6 +232,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=5000)
+# The public complaint form: each photo at most 10 MB (complaints.services.attachment_check), at most three,
+# so a whole post above 32 MB is refused by its Content-Length before Django reads it (a Chinese message,
+# HTTP 413). nginx's client_max_body_size must be at least this (else nginx answers its own 413 page).
+COMPLAINT_PUBLIC_MAX_BYTES = env.int("COMPLAINT_PUBLIC_MAX_BYTES", default=32 * 1024 * 1024)
 
 # --- E-mail ---------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
