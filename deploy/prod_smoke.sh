@@ -21,8 +21,8 @@
 # smoked without a TLS terminator.
 #
 # Isolation: its own PostgreSQL database `portal_smoke` (dropped and created
-# here, dropped again at the end), Redis databases 2 and 3 (flushed: the smoke
-# owns them; CI's tests use 0 and 1), and temporary STATIC_ROOT, MEDIA_ROOT,
+# here, dropped again at the end), Redis databases 2, 3 and 6 (flushed: the smoke
+# owns them; CI's tests use 0 and 1; 6 is the cache), and temporary STATIC_ROOT, MEDIA_ROOT,
 # beat schedule and logs. Nothing in var/ or in the `portal` database is touched.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,6 +47,7 @@ export BEHIND_PROXY=1
 export DATABASE_URL=postgres://postgres@$PGHOST:5432/$SMOKE_DB
 export CELERY_BROKER_URL=redis://127.0.0.1:6379/2
 export CELERY_RESULT_BACKEND=redis://127.0.0.1:6379/3
+export CACHE_URL=redis://127.0.0.1:6379/6
 export STATIC_ROOT=$TMP/static
 export MEDIA_ROOT=$TMP/media
 export EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend
@@ -115,11 +116,13 @@ dropdb -h $PGHOST -U postgres --if-exists --force "$SMOKE_DB" 2>/dev/null
 createdb -h $PGHOST -U postgres "$SMOKE_DB"
 redis-cli -n 2 flushdb >/dev/null
 redis-cli -n 3 flushdb >/dev/null
+redis-cli -n 6 flushdb >/dev/null
 
 # --- The release steps, exactly as in the README.
 cd "$ROOT"
 run_step "check_vendored.py (static references)" "$PY" deploy/check_vendored.py
 run_step "migrate --no-input" "$PY" manage.py migrate --no-input -v 0
+run_step "createcachetable (a no-op with CACHE_URL)" "$PY" manage.py createcachetable
 collectstatic() {
   "$PY" manage.py collectstatic --no-input >"$TMP/collectstatic.log" 2>&1 || { tail -n 15 "$TMP/collectstatic.log"; return 1; }
   tail -n 1 "$TMP/collectstatic.log"
@@ -127,6 +130,9 @@ collectstatic() {
 }
 run_step "collectstatic --no-input (manifest storage)" collectstatic
 run_step "check --deploy --fail-level WARNING" "$PY" manage.py check --deploy --fail-level WARNING
+# The rate-limit counters (django-ratelimit: add, then incr) in the Redis cache of CACHE_URL.
+run_step "cache on Redis (CACHE_URL): add and incr" "$PY" manage.py shell -v 0 -c \
+  "from django.core.cache import cache; assert cache.add('smoke-counter', 0, 60) and cache.incr('smoke-counter') == 1 and cache.incr('smoke-counter') == 2"
 # Demo data with published passwords: ONLY because portal_smoke is a throwaway
 # database created above and dropped at the end. Never on a real database.
 run_step "seed_demo (throwaway portal_smoke database only)" "$PY" manage.py seed_demo
