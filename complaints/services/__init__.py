@@ -1,0 +1,43 @@
+"""Writes of the complaints app (the service contract other modules call by these names).
+
+Every function is keyword-only, runs in one transaction, takes `now` from its caller (a view, a task, a
+command) and refuses with a `ValidationError` carrying a Chinese message. The flow (transition table,
+who may act, clocks) is in flow.py; marks (merge, repeated, major) in marks.py; the hourly job in
+overdue.py; attachments in attachments.py; the 12345 import in imports.py.
+"""
+from .attachments import attachment_check, attachment_save
+from .flow import (
+    TRANSITIONS,
+    USER_ACTIONS,
+    action_refusal,
+    allowed_actions,
+    complaint_answer,
+    complaint_assign,
+    complaint_callback,
+    complaint_close,
+    complaint_dispatch,
+    complaint_exclude,
+    complaint_extend_decide,
+    complaint_extend_request,
+    complaint_match,
+    complaint_receive,
+    complaint_reopen,
+    complaint_return,
+    complaint_sign,
+    complaint_supervise,
+    complaint_urge,
+)
+from .marks import complaint_mark_major, complaint_merge, complaint_unmark_major, complaints_flag_repeated
+from .notices import HANDOFFS
+from .overdue import complaints_mark_overdue
+from .policy import ensure_default_policy, policy_on
+
+__all__ = [
+    "TRANSITIONS", "USER_ACTIONS", "HANDOFFS", "action_refusal", "allowed_actions",
+    "complaint_receive", "complaint_match", "complaint_dispatch", "complaint_assign", "complaint_sign",
+    "complaint_return", "complaint_extend_request", "complaint_extend_decide", "complaint_answer",
+    "complaint_callback", "complaint_close", "complaint_reopen", "complaint_urge", "complaint_supervise",
+    "complaint_exclude", "complaint_merge", "complaint_mark_major", "complaint_unmark_major",
+    "complaints_flag_repeated", "complaints_mark_overdue", "attachment_check", "attachment_save",
+    "ensure_default_policy", "policy_on",
+]
