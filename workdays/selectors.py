@@ -21,8 +21,9 @@ import datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db.models import Count, IntegerField, Q, Value
 
-from .models import CalendarDay, CalendarYear, DayKind, TimeUnit
+from .models import CalendarDay, CalendarFallback, CalendarYear, DayKind, TimeUnit
 
 ONE_DAY = datetime.timedelta(days=1)
 
@@ -168,10 +169,6 @@ def missing_calendar_years(*, today: datetime.date, ahead_days: int = WARN_AHEAD
     """Years an administrator should enter now, in one query: the year of today + `ahead_days` if it
     has not been entered, and every year the arithmetic counted Monday–Friday that is still not entered.
     """
-    from django.db.models import IntegerField, Value
-
-    from .models import CalendarFallback
-
     target = (today + datetime.timedelta(days=ahead_days)).year
     # One UNION: (fallback years not entered, marker 0) + (the target year if entered, marker 1).
     fallbacks = (CalendarFallback.objects.exclude(year__in=CalendarYear.objects.values("year")).order_by()
@@ -187,8 +184,6 @@ def missing_calendar_years(*, today: datetime.date, ahead_days: int = WARN_AHEAD
 
 def calendar_year_rows():
     """Entered years, newest first, with their numbers of holidays and make-up working days."""
-    from django.db.models import Count, Q
-
     return (CalendarYear.objects.select_related("entered_by")
             .annotate(holiday_count=Count("days", filter=Q(days__kind=DayKind.HOLIDAY)),
                       workday_count=Count("days", filter=Q(days__kind=DayKind.WORKDAY)))

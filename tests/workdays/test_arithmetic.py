@@ -180,3 +180,28 @@ def test_a_shared_calendar_reads_each_year_once(django_assert_num_queries):
 ])
 def test_due_filter(value, shown):
     assert Template("{% load workdays %}{{ v|due }}").render(Context({"v": value})) == shown
+
+
+def test_the_seeded_calendar_agrees_with_chinesecalendar_on_every_day_2004_to_2026():
+    import chinese_calendar
+
+    calendar = selectors.WorkCalendar()
+    day = datetime.date(2004, 1, 1)
+    while day.year <= 2026:
+        assert calendar.is_working_day(day) is chinese_calendar.is_workday(day), day
+        day += datetime.timedelta(days=1)
+    assert not calendar.fallback_years
+
+
+def test_walking_2025_one_working_day_ends_at_the_next_working_day(django_assert_max_num_queries):
+    # Every day of 2025 at 10:00: 1 working day ends at 24:00 of the first working day after it.
+    calendar = selectors.WorkCalendar()
+    with django_assert_max_num_queries(4):
+        day = datetime.date(2025, 1, 1)
+        while day.year == 2025:
+            following = day + datetime.timedelta(days=1)
+            while not calendar.is_working_day(following):
+                following += datetime.timedelta(days=1)
+            due = add_working_days(at(day.year, day.month, day.day, 10), 1, calendar=calendar)
+            assert due == at(following.year, following.month, following.day) + datetime.timedelta(days=1), day
+            day += datetime.timedelta(days=1)

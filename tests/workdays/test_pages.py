@@ -260,3 +260,13 @@ def test_the_menu_shows_the_calendar_to_the_city_admin_only(login):
     url = reverse("workdays:year_list")
     assert f'href="{url}"' in login("city_admin").get(reverse("home")).content.decode()
     assert f'href="{url}"' not in login("street_staff").get(reverse("home")).content.decode()
+
+
+def test_admin_shows_the_calendar_read_only(client, world):
+    from accounts.models import User
+
+    client.force_login(User.objects.create_superuser("root-calendar", "root@example.com", "Root-Pass-2026!"))
+    for url in ["/admin/workdays/calendaryear/", "/admin/workdays/calendaryear/2025/change/",
+                "/admin/workdays/calendarday/", "/admin/workdays/calendarfallback/"]:
+        assert client.get(url).status_code == 200, url
+    assert client.get("/admin/workdays/calendaryear/add/").status_code == 403
