@@ -18,9 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import RemoteSelect
+from accounts.scope import scope_of
 from accounts.forms import DateInput
 from communities.filters.estates import YES_NO, FilterForm
-from communities.models import Community, Estate, Street
+from communities.models import Community, District, Estate, Street
 from enterprises.models import Firm
 from inspections.selectors import quarter_of
 
@@ -78,6 +79,8 @@ class ComplaintFilter(django_filters.FilterSet):
                                               lookup_expr="gte", widget=DateInput())
     received_to = django_filters.DateFilter(label=_("受理日期至"), field_name="received_at__date",
                                             lookup_expr="lte", widget=DateInput())
+    district = django_filters.ModelChoiceFilter(label=_("区"), field_name="street__district",
+                                                queryset=_scoped(District), empty_label=_("全部"))
     street = django_filters.ModelChoiceFilter(label=_("街道"), field_name="street", queryset=_scoped(Street),
                                               empty_label=_("全部"))
     # Long lists are searched as the user types (accounts/choices.py); each still validates against the
@@ -100,18 +103,23 @@ class ComplaintFilter(django_filters.FilterSet):
     supervised = django_filters.BooleanFilter(label=_("督办件"), widget=forms.Select(choices=YES_NO))
     triage = django_filters.BooleanFilter(label=_("待分拣"), field_name="estate", lookup_expr="isnull",
                                           widget=forms.Select(choices=YES_NO))
+    excluded = django_filters.BooleanFilter(label=_("不计入考核"), method="filter_excluded",
+                                            widget=forms.Select(choices=YES_NO))
     merged = django_filters.BooleanFilter(label=_("显示已并案"), method="filter_merged",
                                           widget=forms.Select(choices=YES_NO))
 
     class Meta:
         model = Complaint
-        fields = ["q", "period", "received_from", "received_to", "street", "community", "estate", "firm",
+        fields = ["q", "period", "received_from", "received_to", "district", "street", "community", "estate", "firm",
                   "source", "category", "status", "overdue", "urgency", "major", "supervised", "triage",
-                  "merged"]
+                  "excluded", "merged"]
         form = FilterForm
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None, now=None):
         super().__init__(data, queryset, request=request, prefix=prefix)
+        scope = scope_of(request.user) if request is not None else None
+        if scope is not None and not scope.city and len(scope.ids("district")) < 2:
+            del self.filters["district"]  # one district at most: nothing to choose
         # The clock is read at the edge (the view passes its `now`); the API may leave it to here.
         self.now = now or timezone.now()
 
@@ -139,6 +147,11 @@ class ComplaintFilter(django_filters.FilterSet):
             return queryset
         q = overdue_q(self.now)
         return queryset.filter(q) if value else queryset.exclude(q)
+
+    def filter_excluded(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.exclude(excluded="") if value else queryset.filter(excluded="")
 
     def filter_merged(self, queryset, name, value):
         return queryset  # applied in filter_queryset (the default hides merged reports)
