@@ -1,0 +1,733 @@
+"""The 12345 import: column mappings as data, upload → whole-file check and preview → confirm → import.
+
+Upload (`import_run_upload`) checks the whole file before anything is kept: a structural problem (not a
+table, a mapped column missing) refuses the upload with a message and keeps nothing; row problems
+(a date like 2026-02-30, an empty 工单编号, an unknown category code, a text too long, a number twice
+in the file) make a run with status 已拒绝 listing each bad line, which can never be imported. A clean
+file becomes a run waiting for confirmation, with the counts the preview shows.
+
+Confirm (`import_run_confirm`) imports a small file at once and queues a big one (the Celery task
+`complaints.import_run` through the outbox), both ending in `import_run_execute`:
+
+- all or nothing: every complaint of the run is written in one transaction; a bad row found then (the
+  mapping changed since the check) rolls the whole run back and refuses it;
+- idempotent: a row whose (source, 工单编号) is already in the portal is skipped and counted, so importing
+  the same file twice creates nothing the second time; a run already done is left alone, and two workers
+  never import the same source at once (an advisory lock on PostgreSQL, SQLite's single writer);
+- fast and flat in memory: rows stream from the file in chunks of 2,000 and go in with COPY on PostgreSQL
+  (`accounts.bulk.insert_rows`; bulk_create elsewhere), writing the columns `complaint_receive` writes
+  (number and tracking code, the policy of the received day, the firm serving the estate that day, the raw
+  row, the run, status 待派单, one RECEIVE event per complaint), then `complaints_flag_repeated` once.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+import uuid
+import zlib
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.bulk import insert_rows
+from accounts.models import Role
+from accounts.scope import scope_of
+from communities.models import District, Estate, Street
+from enterprises.selectors import firm_on, spans_by_estate
+from workdays.selectors import local_zone
+
+from .. import imports as reader
+from ..matching import EstateMatcher, build_matcher
+from ..models import (
+    Action,
+    Category,
+    Complaint,
+    ComplaintEvent,
+    ImportMapping,
+    ImportRun,
+    ImportStatus,
+    MatterType,
+    Source,
+    Status,
+    TimeLimitPolicy,
+    Urgency,
+)
+from ..numbers import new_number, new_tracking_code
+
+log = logging.getLogger(__name__)
+
+CHUNK = 2000
+INLINE_MAX_ROWS = 2000  # confirmed runs up to this size are imported in the request; bigger ones by the task
+PREVIEW_ROWS = 10
+
+DEFAULT_MAPPING_NAME = "12345 热线标准导出"
+DEFAULT_COLUMNS = {
+    "external_no": "工单编号", "received_at": "受理时间", "matter_type": "诉求类型", "category": "诉求分类编码",
+    "urgency": "紧急程度", "title": "标题", "content": "诉求内容", "address": "诉求地址",
+    "complainant_name": "来电人", "complainant_phone": "联系电话",
+}
+DEFAULT_DATE_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S"]
+# 0306 物业管理 and its sub-codes; longest prefix wins, so 030699 and any new 0306xx fall to "other".
+DEFAULT_CATEGORY_CODES = {
+    "0306": "other", "030601": "sanitation", "030602": "order_parking", "030603": "facilities", "030604": "fees",
+    "030605": "decoration", "030606": "group_rental", "030607": "attitude", "030699": "other",
+}
+DEFAULT_URGENCY_VALUES = {"一般": Urgency.NORMAL, "普通": Urgency.NORMAL, "紧急": Urgency.URGENT,
+                          "加急": Urgency.URGENT, "特急": Urgency.CRITICAL, "特别紧急": Urgency.CRITICAL}
+DEFAULT_MATTER_VALUES = {"投诉": MatterType.COMPLAINT, "举报": MatterType.REPORT, "求助": MatterType.HELP,
+                         "咨询": MatterType.CONSULT, "建议": MatterType.SUGGESTION, "意见建议": MatterType.SUGGESTION,
+                         "表扬": MatterType.PRAISE}
+
+
+def _check_aware(now):
+    if now is None or timezone.is_naive(now):
+        raise ValueError("now must be an aware datetime")
+
+
+# --------------------------------------------------------------------------- who may do what
+
+def may_import(user, street: Street) -> bool:
+    """Street staff for their street; district administrators for every street of their district."""
+    scope = scope_of(user)
+    return bool(scope.city_admin or scope.holds(Role.STREET_STAFF, street.pk)
+                or scope.holds(Role.DISTRICT_ADMIN, street.district_id))
+
+
+def importable_streets(user):
+    """The streets `user` may import into (the upload form's choices)."""
+    scope = scope_of(user)
+    qs = Street.objects.select_related("district").order_by("district__name", "name")
+    if scope.city_admin:
+        return qs
+    return qs.filter(Q(pk__in=scope.by_role.get(Role.STREET_STAFF, ()))
+                     | Q(district_id__in=scope.by_role.get(Role.DISTRICT_ADMIN, ())))
+
+
+def may_edit_mappings(user, district: District) -> bool:
+    scope = scope_of(user)
+    return bool(scope.city_admin or scope.holds(Role.DISTRICT_ADMIN, district.pk))
+
+
+# --------------------------------------------------------------------------- mappings
+
+def mapping_ensure_default(*, district: District) -> ImportMapping:
+    """The district's ready mapping for the typical export ("12345 热线标准导出"), created when missing."""
+    mapping = ImportMapping.objects.filter(district=district, name=DEFAULT_MAPPING_NAME).first()
+    if mapping is not None:
+        return mapping
+    with transaction.atomic():
+        mapping, _created = ImportMapping.objects.get_or_create(
+            district=district, name=DEFAULT_MAPPING_NAME,
+            defaults={"source": Source.HOTLINE, "columns": dict(DEFAULT_COLUMNS),
+                      "date_formats": list(DEFAULT_DATE_FORMATS), "category_codes": dict(DEFAULT_CATEGORY_CODES),
+                      "urgency_values": {k: str(v) for k, v in DEFAULT_URGENCY_VALUES.items()},
+                      "matter_values": {k: str(v) for k, v in DEFAULT_MATTER_VALUES.items()}})
+    return mapping
+
+
+def _validate_mapping(data: dict, *, district: District, instance: ImportMapping | None) -> dict:
+    """The cleaned values of a mapping, or a ValidationError keyed by field (Chinese messages)."""
+    errors: dict[str, list[str]] = {}
+    name = (data.get("name") or "").strip()
+    if not name:
+        errors.setdefault("name", []).append(_("请填写映射名称。"))
+    elif len(name) > 60:
+        errors.setdefault("name", []).append(_("名称最多 60 字。"))
+    elif ImportMapping.objects.filter(district=district, name=name).exclude(
+            pk=getattr(instance, "pk", None)).exists():
+        errors.setdefault("name", []).append(_("本区已有名为“%(n)s”的列映射。") % {"n": name})
+    source = data.get("source") or Source.HOTLINE
+    if source not in Source.values:
+        errors.setdefault("source", []).append(_("来源无效。"))
+    columns = {k: (v or "").strip() for k, v in (data.get("columns") or {}).items()
+               if k in reader.FIELD_BY_NAME and (v or "").strip()}
+    for f in reader.FIELDS:
+        if f.required and not columns.get(f.name):
+            errors.setdefault(f"col_{f.name}", []).append(_("“%(f)s”是必填字段，请填写它在文件中的列名。") % {"f": f.label})
+    seen: dict[str, str] = {}
+    for name_, header in columns.items():
+        key = reader.clean_header(header)
+        if key in seen:
+            errors.setdefault(f"col_{name_}", []).append(
+                _("列“%(h)s”已对应“%(f)s”，一列只能对应一个字段。") % {"h": header, "f": reader.FIELD_BY_NAME[seen[key]].label})
+        else:
+            seen[key] = name_
+    formats = [f.strip() for f in (data.get("date_formats") or []) if f.strip()]
+    if not formats:
+        errors.setdefault("date_formats", []).append(_("请至少填写一种日期格式。"))
+    sample = datetime.datetime(2026, 12, 31, 23, 59, 58)
+    for fmt in formats:
+        ok = all(d in fmt for d in ("%Y", "%m", "%d"))
+        if ok:
+            try:
+                ok = datetime.datetime.strptime(sample.strftime(fmt), fmt).date() == sample.date()
+            except ValueError:
+                ok = False
+        if not ok:
+            errors.setdefault("date_formats", []).append(
+                _("日期格式“%(f)s”无效：须包含 %%Y、%%m、%%d，例如 %%Y-%%m-%%d %%H:%%M:%%S。") % {"f": fmt})
+    known = set(Category.objects.filter(active=True).values_list("code", flat=True))
+    codes = {}
+    for code, target in (data.get("category_codes") or {}).items():
+        code = reader.clean_header(code)
+        if target not in known:
+            errors.setdefault("category_codes", []).append(
+                _("编码“%(c)s”对应的类别“%(t)s”不存在或已停用。") % {"c": code, "t": target})
+        codes[code] = target
+    urgency = {}
+    for text, value in (data.get("urgency_values") or {}).items():
+        if value not in Urgency.values:
+            errors.setdefault("urgency_values", []).append(_("“%(t)s”对应的紧急程度无效。") % {"t": text})
+        urgency[reader.clean_header(text)] = value
+    matter = {}
+    for text, value in (data.get("matter_values") or {}).items():
+        if value not in MatterType.values:
+            errors.setdefault("matter_values", []).append(_("“%(t)s”对应的诉求类型无效。") % {"t": text})
+        matter[reader.clean_header(text)] = value
+    if errors:
+        raise ValidationError(errors)
+    return {"name": name, "source": source, "columns": columns, "date_formats": formats, "category_codes": codes,
+            "urgency_values": urgency, "matter_values": matter, "active": bool(data.get("active", True))}
+
+
+@transaction.atomic
+def mapping_create(*, actor, district: District, data: dict) -> ImportMapping:
+    if not may_edit_mappings(actor, district):
+        raise ValidationError(_("只有区管理员可以维护列映射。"))
+    return ImportMapping.objects.create(district=district, **_validate_mapping(data, district=district, instance=None))
+
+
+@transaction.atomic
+def mapping_update(*, actor, mapping: ImportMapping, data: dict) -> ImportMapping:
+    mapping = ImportMapping.objects.select_for_update().select_related("district").get(pk=mapping.pk)
+    if not may_edit_mappings(actor, mapping.district):
+        raise ValidationError(_("只有区管理员可以维护列映射。"))
+    for key, value in _validate_mapping(data, district=mapping.district, instance=mapping).items():
+        setattr(mapping, key, value)
+    mapping.save()
+    return mapping
+
+
+# --------------------------------------------------------------------------- reading and checking
+
+def mapping_spec(mapping: ImportMapping, *, now: datetime.datetime) -> reader.MappingSpec:
+    return reader.MappingSpec(
+        columns=dict(mapping.columns or {}), date_formats=tuple(mapping.date_formats or ()),
+        category_codes=dict(mapping.category_codes or {}), urgency_values=dict(mapping.urgency_values or {}),
+        matter_values=dict(mapping.matter_values or {}),
+        categories=frozenset(Category.objects.filter(active=True).values_list("code", flat=True)),
+        tz=local_zone(), latest=now + datetime.timedelta(minutes=5))  # complaint_receive's tolerance
+
+
+class _Policies:
+    """The district's time-limit policy in force on each day (policy_on, read once for the whole run)."""
+
+    def __init__(self, district: District):
+        from .policy import ensure_default_policy
+
+        rows = list(TimeLimitPolicy.objects.filter(district=district).order_by("effective_from"))
+        if not rows:
+            rows = [ensure_default_policy(district)]
+        self.rows = rows
+        self.days = [p.effective_from for p in rows]
+
+    def on(self, day: datetime.date) -> TimeLimitPolicy:
+        i = bisect_right(self.days, day) - 1
+        return self.rows[max(i, 0)]  # before the first version: the first version (as policy_on)
+
+
+def _matcher(street: Street, policies: _Policies, now) -> EstateMatcher:
+    threshold = policies.on(timezone.localtime(now).date()).match_threshold
+    return build_matcher(street=street, threshold=threshold)
+
+
+def _chunks(items: Iterable, n: int) -> Iterator[list]:
+    chunk = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == n:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _existing_numbers(source: str, numbers: list[str]) -> set[str]:
+    found = set()
+    for part in _chunks(numbers, 900):  # below SQLite's variable limit on old builds
+        found.update(Complaint.objects.filter(source=source, external_no__in=part)
+                     .values_list("external_no", flat=True))
+    return found
+
+
+@dataclass
+class Checked:
+    """The whole-file check: counts and the listed errors ({"line", "message"}; capped, then summarised)."""
+
+    total: int = 0
+    duplicates: int = 0
+    triage: int = 0
+    errors: list = field(default_factory=list)
+    error_count: int = 0
+
+    def add_error(self, line: int, reasons: list[str]):
+        for reason in reasons:
+            self.error_count += 1
+            if len(self.errors) < reader.MAX_LISTED_ERRORS:
+                self.errors.append({"line": line, "message": reader.line_message(line, reason)})
+
+    def listed_errors(self) -> list[dict]:
+        out = list(self.errors)
+        if self.error_count > len(self.errors):
+            out.append({"line": None, "message": _("另有 %(n)s 处错误未列出，请修改以上各行后重新上传检查。")
+                        % {"n": self.error_count - len(self.errors)}})
+        return out
+
+
+def _stream(file, kind: str, spec: reader.MappingSpec, checked: Checked) -> Iterator[list[reader.ParsedRow]]:
+    """Chunks of good rows; bad rows go into `checked` (the caller decides whether to keep going)."""
+    with reader.open_rows(file, kind) as rows:
+        layout = reader.find_layout(rows, spec)
+        checker = reader.RowChecker(spec, layout)
+        for chunk in _chunks(reader.data_rows(rows, layout), CHUNK):
+            good = []
+            for line, values in chunk:
+                checked.total += 1
+                if checked.total > reader.MAX_ROWS:
+                    raise ValidationError(_("一次最多导入 %(n)s 行，请把文件分成几个后再导入。") % {"n": reader.MAX_ROWS})
+                row, reasons = checker.check(line, values)
+                if reasons:
+                    checked.add_error(line, reasons)
+                else:
+                    good.append(row)
+            yield good
+    if checked.total == 0:
+        raise ValidationError(_("文件里没有数据行。"))
+
+
+def _check_file(file, kind, spec, *, matcher: EstateMatcher, source: str) -> Checked:
+    checked = Checked()
+    for rows in _stream(file, kind, spec, checked):
+        existing = _existing_numbers(source, [r.external_no for r in rows])
+        for r in rows:
+            if r.external_no in existing:
+                checked.duplicates += 1
+            elif matcher.match(r.address)[0] is None:
+                checked.triage += 1
+    return checked
+
+
+def import_run_upload(*, actor, street: Street, mapping: ImportMapping, uploaded_file,
+                      now: datetime.datetime) -> ImportRun:
+    """Check the whole file and keep it as a run: 待确认 when every row is good, 未导入（文件有误）with the
+    bad lines when not. A file that is not a table or lacks a mapped column is refused (ValidationError)."""
+    _check_aware(now)
+    street = Street.objects.select_related("district").get(pk=street.pk)
+    if actor is None or not may_import(actor, street):
+        raise ValidationError(_("您不能为“%(s)s”导入工单。") % {"s": street.name})
+    mapping = ImportMapping.objects.filter(pk=getattr(mapping, "pk", None), district_id=street.district_id,
+                                           active=True).first()
+    if mapping is None:
+        raise ValidationError(_("请选择%(d)s启用中的列映射。") % {"d": street.district.name})
+    name = (getattr(uploaded_file, "name", "") or "").rsplit("/", 1)[-1]
+    kind = reader.sniff(uploaded_file, name=name)
+    policies = _Policies(street.district)
+    checked = _check_file(uploaded_file, kind, mapping_spec(mapping, now=now),
+                          matcher=_matcher(street, policies, now), source=mapping.source)
+    run = ImportRun(street=street, mapping=mapping, original_name=name[:200], uploaded_by=actor, uploaded_at=now,
+                    status=ImportStatus.REFUSED if checked.error_count else ImportStatus.UPLOADED,
+                    total_rows=checked.total, duplicate_count=checked.duplicates, triage_count=checked.triage,
+                    errors=checked.listed_errors())
+    if run.status == ImportStatus.REFUSED:
+        run.finished_at = now
+    # The check above only read; the run is written in a short transaction of its own (a long one would
+    # hold SQLite's single writer while a big file is read).
+    uploaded_file.seek(0)
+    run.file.save(f"{uuid.uuid4().hex}.{kind}", uploaded_file, save=False)
+    try:
+        with transaction.atomic():
+            run.save()
+    except Exception:
+        run.file.storage.delete(run.file.name)
+        raise
+    return run
+
+
+@dataclass
+class PreviewRow:
+    line: int
+    cells: list  # [(label, value)]
+    estate: object | None = None
+    score: int | None = None
+    duplicate: bool = False
+    errors: list = field(default_factory=list)
+
+
+def import_run_preview(run: ImportRun, *, now: datetime.datetime, limit: int = PREVIEW_ROWS) -> list[PreviewRow]:
+    """The first rows as the mapping reads them, with the estate each would land on (None: triage)."""
+    names = dict(Category.objects.values_list("code", "name"))
+    street = run.street
+    policies = _Policies(street.district)
+    matcher = _matcher(street, policies, now)
+    spec = mapping_spec(run.mapping, now=now)
+    out: list[PreviewRow] = []
+    with run.file.open("rb") as f:
+        kind = reader.sniff(f, name=run.original_name)
+        try:
+            with reader.open_rows(f, kind) as rows:
+                layout = reader.find_layout(rows, spec)
+                checker = reader.RowChecker(spec, layout)
+                for line, values in reader.data_rows(rows, layout):
+                    row, reasons = checker.check(line, values)
+                    if row is None:
+                        out.append(PreviewRow(line=line, cells=[], errors=reasons))
+                    else:
+                        estate, score = matcher.match(row.address)
+                        out.append(PreviewRow(line=line, cells=_cells(row, names), estate=estate, score=score))
+                    if len(out) >= limit:
+                        break
+        except ValidationError as exc:
+            return [PreviewRow(line=0, cells=[], errors=exc.messages)]
+    numbers = {c[1] for r in out for c in r.cells[:1]}
+    existing = _existing_numbers(run.mapping.source, list(numbers))
+    for r in out:
+        r.duplicate = bool(r.cells) and r.cells[0][1] in existing
+    return out
+
+
+def _cells(row: reader.ParsedRow, category_names: dict) -> list:
+    local = timezone.localtime(row.received_at)
+    return [
+        (reader.FIELD_BY_NAME["external_no"].label, row.external_no),
+        (reader.FIELD_BY_NAME["received_at"].label, local.strftime("%Y-%m-%d %H:%M")),
+        (reader.FIELD_BY_NAME["matter_type"].label, MatterType(row.matter_type).label),
+        (_("类别"), category_names.get(row.category, row.category)),
+        (reader.FIELD_BY_NAME["urgency"].label, Urgency(row.urgency).label),
+        (reader.FIELD_BY_NAME["title"].label, row.title),
+        (reader.FIELD_BY_NAME["content"].label, row.content),
+        (reader.FIELD_BY_NAME["address"].label, row.address),
+        (reader.FIELD_BY_NAME["complainant_name"].label, row.complainant_name),
+        (reader.FIELD_BY_NAME["complainant_phone"].label, row.complainant_phone),
+    ]
+
+
+# --------------------------------------------------------------------------- confirm and run
+
+def import_run_confirm(*, actor, run: ImportRun, now: datetime.datetime) -> ImportRun:
+    """Start a checked run: at once when small (≤ INLINE_MAX_ROWS rows), else through the task queue.
+
+    A second click (or a second clerk) finds the run already started and changes nothing.
+    """
+    _check_aware(now)
+    run = ImportRun.objects.editable_by(actor).select_related("street").filter(pk=run.pk).first()
+    if run is None or not may_import(actor, run.street):
+        raise ValidationError(_("您不能确认该导入。"))
+    if run.status == ImportStatus.REFUSED:
+        raise ValidationError(_("该文件有错误，不能导入。请修改后重新上传。"))
+    if run.status != ImportStatus.UPLOADED:
+        return run  # already started or finished
+    if run.total_rows <= INLINE_MAX_ROWS:
+        if ImportRun.objects.filter(pk=run.pk, status=ImportStatus.UPLOADED).update(status=ImportStatus.RUNNING):
+            import_run_execute(run_id=run.pk, now=now)
+    else:
+        from ops.services import outbox_enqueue
+
+        with transaction.atomic():
+            if ImportRun.objects.filter(pk=run.pk, status=ImportStatus.UPLOADED).update(status=ImportStatus.QUEUED):
+                outbox_enqueue(task="complaints.import_run", args=[run.pk])
+    run.refresh_from_db()
+    return run
+
+
+class _Refused(Exception):
+    def __init__(self, errors):
+        self.errors = errors
+
+
+class _Progress:
+    """processed_rows, visible to the page polling it while the import's transaction is still open.
+
+    The rows go in inside one transaction (all or nothing), so a progress count written on the same
+    connection would only appear at commit. On PostgreSQL the count is written on a second connection
+    of its own, in autocommit; it never waits on a lock (SKIP LOCKED), and the import's own transaction
+    never updates the run row before its end, only its final counts. SQLite has a single writer (the
+    import holds it), so there the page shows the run as running until it is done, which small
+    development files are at once.
+    """
+
+    def __init__(self, run_id: int, enabled: bool):
+        self.run_id = run_id
+        self.conn = None
+        if enabled and connection.vendor == "postgresql":
+            self.conn = type(connection)(dict(connection.settings_dict), connection.alias)
+
+    def update(self, processed: int):
+        if self.conn is None:
+            return
+        try:
+            with self.conn.cursor() as cur:
+                cur.execute(
+                    f"UPDATE {ImportRun._meta.db_table} SET processed_rows = %s WHERE id = "
+                    f"(SELECT id FROM {ImportRun._meta.db_table} WHERE id = %s FOR UPDATE SKIP LOCKED)",
+                    [processed, self.run_id])
+        except Exception:  # progress is a nicety: never fail the import for it
+            log.warning("import run %s: progress update failed", self.run_id, exc_info=True)
+            self.close()
+
+    def close(self):
+        if self.conn is not None:
+            try:
+                self.conn.close()
+            finally:
+                self.conn = None
+
+
+def _lock_source(source: str):
+    """One import per source at a time (a second run of the same file waits, then finds every row there)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [0x12345, zlib.crc32(source.encode()) & 0x7FFFFFFF])
+    # SQLite: the transaction is BEGIN IMMEDIATE (settings), a single writer already.
+
+
+_DEFAULTS: dict = {}
+
+
+def _prepare(model, values: dict) -> dict:
+    """Every concrete column of `model`: the given values, the field defaults for the rest (the defaults
+    are read once per model; none of them is mutated)."""
+    defaults = _DEFAULTS.get(model)
+    if defaults is None:
+        defaults = _DEFAULTS[model] = {f.attname: f.get_default() for f in model._meta.concrete_fields
+                                       if not f.primary_key}
+    out = dict(defaults)
+    out.update(values)
+    return out
+
+
+def _insert(model, rows: list[dict]) -> list[int]:
+    """Insert prepared rows, returning their ids: COPY with ids taken from the sequence on PostgreSQL,
+    bulk_create (which returns ids on SQLite ≥ 3.35) elsewhere."""
+    if not rows:
+        return []
+    if connection.vendor != "postgresql":
+        objs = model._default_manager.bulk_create([model(**r) for r in rows], batch_size=500)
+        return [o.pk for o in objs]
+    table = model._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(rows)])
+        ids = [r[0] for r in cur.fetchall()]
+    names = list(rows[0])
+    json_fields = {f.attname for f in model._meta.concrete_fields if f.get_internal_type() == "JSONField"}
+    tuples = []
+    for pk, r in zip(ids, rows):
+        tuples.append((pk, *(json.dumps(r[n], ensure_ascii=False) if n in json_fields and r[n] is not None else r[n]
+                             for n in names)))
+    insert_rows(model, ["id", *names], tuples)
+    return ids
+
+
+class _Numbers:
+    """New numbers and tracking codes for a chunk: unique in the run, and not already in the table."""
+
+    def __init__(self):
+        self.numbers: set[str] = set()
+        self.codes: set[str] = set()
+
+    def assign(self, rows: list[dict]):
+        for r in rows:
+            r["number"] = self._fresh(self.numbers, lambda: new_number(r["received_at"]))
+            r["tracking_code"] = self._fresh(self.codes, new_tracking_code)
+        for key, seen in (("number", self.numbers), ("tracking_code", self.codes)):
+            while True:  # one query per chunk and key; a clash with an existing order is drawn again
+                taken = set(Complaint.objects.filter(**{f"{key}__in": [r[key] for r in rows]})
+                            .values_list(key, flat=True))
+                if not taken:
+                    break
+                for r in rows:
+                    if r[key] in taken:
+                        make = (lambda r=r: new_number(r["received_at"])) if key == "number" else new_tracking_code
+                        r[key] = self._fresh(seen, make)
+
+    @staticmethod
+    def _fresh(seen: set, make) -> str:
+        value = make()
+        while value in seen:
+            value = make()
+        seen.add(value)
+        return value
+
+
+@dataclass
+class _Context:
+    run: ImportRun
+    now: datetime.datetime
+    matcher: EstateMatcher
+    policies: _Policies
+    spans: dict
+    categories: dict = field(default_factory=dict)  # Category.code -> pk
+    numbers: _Numbers = field(default_factory=_Numbers)
+    created: int = 0
+    duplicates: int = 0
+    triage: int = 0
+    estate_ids: set = field(default_factory=set)
+
+
+def _write(ctx: _Context, rows: list[reader.ParsedRow]):
+    run = ctx.run
+    existing = _existing_numbers(run.mapping.source, [r.external_no for r in rows])
+    complaints = []
+    for r in rows:
+        if r.external_no in existing:
+            ctx.duplicates += 1
+            continue
+        received = timezone.localtime(r.received_at)
+        day = received.date()
+        estate, score = ctx.matcher.match(r.address)
+        if estate is None:
+            ctx.triage += 1
+        else:
+            ctx.estate_ids.add(estate.pk)
+        complaints.append(_prepare(Complaint, {
+            "source": run.mapping.source, "external_no": r.external_no, "received_at": received,
+            "matter_type": r.matter_type, "category_id": ctx.categories[r.category], "urgency": r.urgency,
+            "title": r.title, "content": r.content, "address": r.address,
+            "street_id": estate.community.street_id if estate is not None else run.street_id,
+            "estate_id": estate.pk if estate is not None else None,
+            "firm_id": firm_on(ctx.spans.get(estate.pk, []), day) if estate is not None else None,
+            "match_score": score, "complainant_name": r.complainant_name,
+            "complainant_phone": r.complainant_phone, "raw": r.raw, "import_run_id": run.pk,
+            "created_by_id": run.uploaded_by_id, "status": Status.RECEIVED,
+            "policy_id": ctx.policies.on(day).pk,
+        }))
+    if not complaints:
+        return
+    ctx.numbers.assign(complaints)
+    ids = _insert(Complaint, complaints)
+    comment = _("12345 导入：%(f)s") % {"f": run.original_name}
+    _insert(ComplaintEvent, [_prepare(ComplaintEvent, {
+        "complaint_id": pk, "action": Action.RECEIVE, "actor_id": run.uploaded_by_id, "at": ctx.now,
+        "from_status": "", "to_status": Status.RECEIVED, "comment": comment,
+        "data": {"source": c["source"], "external_no": c["external_no"], "import_run": run.pk},
+    }) for pk, c in zip(ids, complaints)])
+    ctx.created += len(complaints)
+
+
+def _database_errors() -> tuple:
+    from config.celery import IDEMPOTENT_JOB
+
+    return tuple(IDEMPOTENT_JOB["autoretry_for"])
+
+
+def _integrity_errors() -> tuple:
+    """Django's IntegrityError, and psycopg2's (COPY runs on the raw cursor, outside Django's wrapper)."""
+    try:
+        import psycopg2
+    except ImportError:  # pragma: no cover - psycopg2 is a requirement
+        return (IntegrityError,)
+    return (IntegrityError, psycopg2.IntegrityError)
+
+
+def import_run_execute(*, run_id: int, now: datetime.datetime) -> dict:
+    """Import a confirmed run (status 排队中, or 导入中 left by a worker that died) all or nothing.
+
+    Returns a small JSON-able summary. A run in any other status is left alone (a task delivered twice).
+    A database outage is raised for the task to retry (the transaction rolled back, the run stays 导入中);
+    any other failure marks the run 失败 with nothing imported.
+    """
+    _check_aware(now)
+    run = (ImportRun.objects.select_related("street__district", "mapping", "uploaded_by")
+           .filter(pk=run_id).first())
+    if run is None:
+        return {"run": run_id, "status": "missing"}
+    if run.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING):
+        return {"run": run.pk, "status": run.status}
+    ImportRun.objects.filter(pk=run.pk, status__in=(ImportStatus.QUEUED, ImportStatus.RUNNING)).update(
+        status=ImportStatus.RUNNING, processed_rows=0)
+    try:
+        ctx = _execute(run, now)
+    except _database_errors():
+        raise
+    except _Refused as refused:
+        ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.REFUSED, errors=refused.errors,
+                                                   processed_rows=0, created_count=0, finished_at=now)
+        return {"run": run.pk, "status": ImportStatus.REFUSED}
+    except ValidationError as exc:  # the file or the mapping changed since the check
+        errors = [{"line": None, "message": m} for m in exc.messages]
+        ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.REFUSED, errors=errors,
+                                                   processed_rows=0, created_count=0, finished_at=now)
+        return {"run": run.pk, "status": ImportStatus.REFUSED}
+    except Exception:
+        log.exception("import run %s failed", run.pk)
+        ImportRun.objects.filter(pk=run.pk).update(
+            status=ImportStatus.FAILED, processed_rows=0, created_count=0, finished_at=now,
+            errors=[{"line": None, "message": _("导入时发生系统错误，未导入任何工单。请稍后重试或联系管理员。")}])
+        return {"run": run.pk, "status": ImportStatus.FAILED}
+    if ctx is None:
+        run.refresh_from_db(fields=["status"])
+        return {"run": run.pk, "status": run.status}
+    if run.total_rows > INLINE_MAX_ROWS:  # queued: the clerk left the page, tell them it is done
+        _notify_done(run, ctx)
+    return {"run": run.pk, "status": ImportStatus.DONE, "created": ctx.created, "duplicates": ctx.duplicates,
+            "triage": ctx.triage}
+
+
+def _execute(run: ImportRun, now: datetime.datetime) -> _Context | None:
+    street = run.street
+    policies = _Policies(street.district)
+    spec = mapping_spec(run.mapping, now=now)
+    ctx = _Context(run=run, now=now, matcher=_matcher(street, policies, now), policies=policies,
+                   spans=spans_by_estate(Estate.objects.filter(community__street__district_id=street.district_id)
+                                         .values("id")))
+    ctx.categories = dict(Category.objects.values_list("code", "pk"))
+    progress = _Progress(run.pk, enabled=run.total_rows > CHUNK)
+    checked = Checked()
+    try:
+        with run.file.open("rb") as f, transaction.atomic():
+            _lock_source(run.mapping.source)
+            status = ImportRun.objects.filter(pk=run.pk).values_list("status", flat=True).first()
+            if status != ImportStatus.RUNNING:
+                return None  # another worker finished it while this one waited for the lock
+            kind = reader.sniff(f, name=run.original_name)
+            for rows in _stream(f, kind, spec, checked):
+                if not checked.error_count:  # after the first bad row, only check (the rest is rolled back)
+                    _write(ctx, rows)
+                progress.update(checked.total)
+            if checked.error_count:
+                raise _Refused(checked.listed_errors())
+            if ctx.estate_ids:
+                from .marks import complaints_flag_repeated
+
+                complaints_flag_repeated(estate_ids=sorted(ctx.estate_ids), now=now)
+            ImportRun.objects.filter(pk=run.pk).update(
+                status=ImportStatus.DONE, total_rows=checked.total, processed_rows=checked.total,
+                created_count=ctx.created, duplicate_count=ctx.duplicates, triage_count=ctx.triage,
+                errors=[], finished_at=now)
+    except _integrity_errors() as exc:
+        # Another process registered one of these numbers between the check and the insert.
+        raise ValidationError(_("导入时发现重复的工单编号（可能有人同时导入了相同的工单），未导入任何工单，请重新导入。")) from exc
+    finally:
+        progress.close()
+    return ctx
+
+
+def _notify_done(run: ImportRun, ctx: _Context):
+    """One notification to the uploader (not one per complaint): the result page, with the triage count."""
+    from accounts.services import notify
+
+    try:
+        url = reverse("complaints:import_detail", args=[run.pk])
+    except Exception:  # pragma: no cover - the pages are always mounted
+        url = ""
+    body = _("新建 %(c)s 件，重复跳过 %(d)s 件，待分拣 %(t)s 件。") % {
+        "c": ctx.created, "d": ctx.duplicates, "t": ctx.triage}
+    notify(users=[run.uploaded_by], key=f"complaint-import:{run.pk}:done",
+           title=_("工单导入完成：%(f)s") % {"f": run.original_name}, body=body, url=url)
