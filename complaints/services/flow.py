@@ -510,7 +510,7 @@ def complaint_return(*, actor: User, complaint: Complaint, reason: str, now: dat
     reason = _text(reason, "reason", _("退单时请填写原因。"))
     was = complaint.status
     event = _transition(complaint, Action.RETURN, actor=actor, now=now, comment=reason,
-                        data={"firm": complaint.handled_by.firm_id})
+                        data={"firm": complaint.handled_by.firm_id if complaint.handled_by_id else None})
     # A clock that ran out before the firm let go of the order stays late.
     if was == S.ASSIGNED and complaint.sign_due_at and now >= complaint.sign_due_at:
         complaint.sign_overdue = True

@@ -118,6 +118,9 @@ def complaint_merge(*, actor: User, case: Complaint, reports, comment: str, now:
     if case.estate_id is None:
         raise ValidationError(_("请先确定案件所在小区，再并案。"))
     for report in reports:
+        refusal = action_refusal(actor, report, Action.MERGE, now)
+        if refusal:
+            raise ValidationError(_("工单 %(n)s：%(r)s") % {"n": report.number, "r": refusal})
         if report.estate_id != case.estate_id:
             raise ValidationError(_("工单 %(n)s 与案件不是同一小区，不能并案。") % {"n": report.number})
         if Complaint.objects.filter(merged_into=report).exists():
