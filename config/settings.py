@@ -150,9 +150,11 @@ SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 # reverse proxy (BEHIND_PROXY=1) the last X-Forwarded-For entry, the one nginx appends
 # (`proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;`); earlier entries are the client's claims.
 RATELIMIT_CLIENT_IP_FROM_PROXY = env.bool("BEHIND_PROXY", default=False)
-# The public complaint form: per IP every post counts, per phone number each complaint saved; over a
-# limit the visitor gets HTTP 429 (a Chinese page). Rates in django-ratelimit's syntax (count/period).
+# The public complaint form: complaints saved per IP and per phone number, and (a flood guard, checked
+# before the body is read) every post per IP, so a resident correcting a typo is not the one locked out;
+# over a limit the visitor gets HTTP 429 (a Chinese page). Rates in django-ratelimit's syntax (count/period).
 COMPLAINT_PUBLIC_RATE_IP = env("COMPLAINT_PUBLIC_RATE_IP", default="5/10m")
+COMPLAINT_PUBLIC_RATE_IP_POSTS = env("COMPLAINT_PUBLIC_RATE_IP_POSTS", default="20/10m")
 COMPLAINT_PUBLIC_RATE_PHONE = env("COMPLAINT_PUBLIC_RATE_PHONE", default="3/d")
 COMPLAINT_TRACK_RATE_IP = env("COMPLAINT_TRACK_RATE_IP", default="20/m")
 # Wrong tracking-code/phone-digit pairs per tracking code: a leaked code's 4 digits cannot be tried out.

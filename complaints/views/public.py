@@ -7,8 +7,9 @@ opens nothing. A complaint goes through `complaint_receive` (no actor, source ç½
 queue; the service notifies the street.
 
 Abuse limits (django-ratelimit counters in the shared cache, see settings "Cache and rate limits"):
-- per client address, every post of the form counts (COMPLAINT_PUBLIC_RATE_IP), checked before the body is
-  read; per phone number, each complaint about to be saved (COMPLAINT_PUBLIC_RATE_PHONE); over a limit: 429;
+- per client address, every post of the form (COMPLAINT_PUBLIC_RATE_IP_POSTS, a flood guard checked before
+  the body is read); per client address and per phone number, each complaint about to be saved
+  (COMPLAINT_PUBLIC_RATE_IP, COMPLAINT_PUBLIC_RATE_PHONE); over a limit: HTTP 429, a Chinese page;
 - a post larger than COMPLAINT_PUBLIC_MAX_BYTES is answered (413, in Chinese) without being read;
 - a honeypot field: a bot that fills it gets the same thank-you page, with a code that names nothing;
 - tracking: per client address every query counts (COMPLAINT_TRACK_RATE_IP), and wrong code/digit pairs per
@@ -116,7 +117,7 @@ class PublicComplaintView(View):
 
     def post(self, request, pk, token):
         estate = _estate(pk, token)
-        if _over(request, "complaints.public.submit.ip", settings.COMPLAINT_PUBLIC_RATE_IP, client_ip):
+        if _over(request, "complaints.public.post.ip", settings.COMPLAINT_PUBLIC_RATE_IP_POSTS, client_ip):
             return too_many(request, what="submit")
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -135,7 +136,9 @@ class PublicComplaintView(View):
         if not form.is_valid():
             return self._render(request, estate, form)
         data = form.cleaned_data
-        if _over(request, "complaints.public.submit.phone", settings.COMPLAINT_PUBLIC_RATE_PHONE,
+        if _over(request, "complaints.public.saved.ip", settings.COMPLAINT_PUBLIC_RATE_IP, client_ip):
+            return too_many(request, what="submit")
+        if _over(request, "complaints.public.saved.phone", settings.COMPLAINT_PUBLIC_RATE_PHONE,
                  lambda group, request: data["phone"]):
             return too_many(request, what="phone")
         now = timezone.now()
