@@ -23,19 +23,22 @@ from communities.models import District
 
 from .. import selectors
 from ..forms import RatesPeriodForm
-from ..models import Complaint
+from ..models import Complaint, TimeLimitPolicy
 from .cases_menu import require_page
 
 DEFAULT_WEIGHT = Decimal(1)
 GROUPS = (("street", _("按街道")), ("firm", _("按物业企业")), ("estate", _("按小区")))
 
 
-def weight_for(district_ids, day: datetime.date) -> tuple[Decimal, bool]:
-    """(weight, uniform): the districts' 基本满意 weight on `day`; (1, False) when they differ."""
-    weights = set()
-    for district_id in district_ids:
-        policy = selectors.policy_for(district_id, day)
-        weights.add(policy.basic_satisfied_weight if policy else DEFAULT_WEIGHT)
+def weight_for(districts, day: datetime.date) -> tuple[Decimal, bool]:
+    """(weight, uniform): the 基本满意 weight of the districts' policies in force on `day` (one query;
+    `districts` a list of ids or a queryset of ids); (1, False) when they differ."""
+    policies = (TimeLimitPolicy.objects.filter(district_id__in=districts, effective_from__lte=day)
+                .order_by("district_id", "-effective_from").values_list("district_id", "basic_satisfied_weight"))
+    latest: dict[int, Decimal] = {}
+    for district_id, weight in policies:
+        latest.setdefault(district_id, weight)
+    weights = set(latest.values())
     if len(weights) > 1:
         return DEFAULT_WEIGHT, False
     return (weights.pop() if weights else DEFAULT_WEIGHT), True

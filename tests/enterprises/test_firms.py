@@ -286,7 +286,8 @@ def test_firm_detail_runs_a_fixed_number_of_queries(world, login, django_assert_
         RectificationOrder.objects.create(number=f"ZG-T-{i}", estate=estate, firm=world.firm1, problem="x",
                                           deadline=datetime.date(2026, 1, 1), issued_by=world.users["street_staff"])
     client = login("district_admin")
-    # 14 for the page + 2 for the rectification-order panel (counts by status, latest ten).
-    with django_assert_max_num_queries(16):
+    # 14 for the page + 2 for the rectification-order panel (counts by status, latest ten) + 3 for the
+    # complaints panel (latest complaints, the districts' weight, the quarter's rates).
+    with django_assert_max_num_queries(19):
         response = client.get(reverse("enterprises:firm_detail", args=[world.firm1.pk]))
     assert len(response.context["estates"]) == 21
