@@ -51,6 +51,13 @@ def jpeg(name="现场.jpg", size=(40, 30), color=(200, 60, 60)) -> io.BytesIO:
     return buf
 
 
+def uploaded_jpeg(name="现场.jpg"):
+    """The same photo as Django hands it to a service (an UploadedFile)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, jpeg(name).read(), content_type="image/jpeg")
+
+
 def blob(name: str, data: bytes) -> io.BytesIO:
     buf = io.BytesIO(data)
     buf.name = name
@@ -68,4 +75,4 @@ def form_data(**overrides) -> dict:
     return data
 
 
-__all__ = ["media", "public_cache", "plaque", "jpeg", "blob", "form_data"]
+__all__ = ["media", "public_cache", "plaque", "jpeg", "uploaded_jpeg", "blob", "form_data"]
