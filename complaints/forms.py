@@ -67,7 +67,7 @@ class AttachmentsField(forms.FileField):
             try:
                 attachment_check(upload)
             except ValidationError as exc:
-                errors.extend(f"{upload.name}：{m}" for m in exc.messages)
+                errors.extend(exc.messages)  # each message names its file
             finally:
                 upload.seek(0)
         if errors:
