@@ -29,8 +29,9 @@ class ImportUploadForm(BootstrapFormMixin, forms.Form):
         self.fields["mapping"].queryset = mappings
         self.fields["mapping"].label_from_instance = lambda m: f"{m.name}（{m.district.name}）"
         self.fields["street"].label_from_instance = lambda s: f"{s.district.name} · {s.name}"
-        if len(streets) == 1:
-            self.fields["street"].initial = streets[0].pk
+        only = list(streets[:2])
+        if len(only) == 1:
+            self.fields["street"].initial = only[0].pk
             self.fields["street"].widget = forms.HiddenInput()
 
     def clean(self):
@@ -141,22 +142,27 @@ class MappingForm(BootstrapFormMixin, forms.Form):
             self.add_error(name, problems)
         return out
 
-    def to_data(self) -> dict | None:
-        """The service's `data` (plain dicts and lists), or None when a line could not be read."""
+    def clean(self):
+        """Read the code tables here, so every bad line is shown at once with the other fields' errors."""
+        cleaned = super().clean()
         categories = {}
         for code, name in Category.objects.values_list("code", "name"):
             categories[code] = code
             categories[name] = code
-        data = {
-            "name": self.cleaned_data["name"], "source": self.cleaned_data["source"],
-            "active": self.cleaned_data["active"],
+        self._data = {
+            "name": cleaned.get("name", ""), "source": cleaned.get("source", ""),
+            "active": cleaned.get("active", False),
             "columns": {f.name: self.cleaned_data.get(f"col_{f.name}", "") for f in reader.FIELDS},
             "date_formats": _lines(self.cleaned_data.get("date_formats", "")),
             "category_codes": self._table("category_codes", categories, _("投诉类别")),
             "urgency_values": self._table("urgency_values", _choice_lookup(Urgency.choices), _("紧急程度")),
             "matter_values": self._table("matter_values", _choice_lookup(MatterType.choices), _("诉求类型")),
         }
-        return None if self.errors else data
+        return cleaned
+
+    def to_data(self) -> dict | None:
+        """The service's `data` (plain dicts and lists) of a valid form, else None."""
+        return self._data if self.is_valid() else None
 
     def add_service_errors(self, exc):
         if hasattr(exc, "error_dict"):

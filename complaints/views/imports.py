@@ -105,7 +105,7 @@ class ImportUploadView(ImportsMixin, View):
             mapping_ensure_default(district=district)
         mappings = (ImportMapping.objects.filter(district_id__in=districts, active=True)
                     .select_related("district").order_by("district__name", "name"))
-        return ImportUploadForm(data, files, streets=self.streets, mappings=mappings)
+        return ImportUploadForm(data, files, streets=importable_streets(self.request.user), mappings=mappings)
 
     def get(self, request):
         return render(request, self.template_name, {"form": self._form()})
