@@ -6,8 +6,9 @@ normalised the same way: full-width → half-width (NFKC), no spaces, lower case
 
 For an address, the matcher
 1. cuts the building/unit/room part ("3号楼2单元501室") to keep the place ("山亭区山城街道梅花园小区"),
-2. takes an exact hit: the place equals a candidate, or contains one (the longest wins; keys of at least
-   3 characters, so a two-character name never matches inside a road name) → score 100,
+2. takes an exact hit: the place equals a candidate (with or without 小区), or contains one (the longest
+   wins; keys of at least 3 characters, so 紫荆小区 matches inside an address but a bare two-character
+   name never matches inside a road name) → score 100,
 3. else asks rapidfuzz for the best `fuzz.partial_ratio` (a name inside a longer address) and accepts it at
    or above the district policy's threshold (default 85) → that score, else no estate (triage).
 A name shared by estates of two streets goes to the importing street's one, else it is ambiguous (triage).
@@ -32,9 +33,14 @@ _UNIT = re.compile(r"(\d+|[一二三四五六七八九十百]+)(号楼|栋|幢|�
 _TRAILING = ("小区",)
 
 
+def squash(value: str | None) -> str:
+    """Full-width to half-width, no whitespace, lower case."""
+    return "".join(unicodedata.normalize("NFKC", value or "").split()).lower()
+
+
 def normalise(value: str | None) -> str:
-    """Full-width to half-width, no whitespace, lower case, no trailing 小区."""
-    s = "".join(unicodedata.normalize("NFKC", value or "").split()).lower()
+    """squash(), then without a trailing 小区."""
+    s = squash(value)
     for suffix in _TRAILING:
         if s.endswith(suffix) and len(s) > len(suffix):
             s = s[: -len(suffix)]
@@ -42,12 +48,12 @@ def normalise(value: str | None) -> str:
 
 
 def place_of(address: str | None) -> str:
-    """The part of an address before the first building/unit/room designation, normalised."""
-    s = "".join(unicodedata.normalize("NFKC", address or "").split()).lower()
+    """The part of an address before the first building/unit/room designation, squashed (小区 kept)."""
+    s = squash(address)
     m = _UNIT.search(s)
     if m and m.start() > 0:
         s = s[: m.start()]
-    return normalise(s)
+    return s
 
 
 @dataclass(frozen=True)
@@ -65,9 +71,10 @@ class EstateMatcher:
         self.index: dict[str, list[Candidate]] = {}
         for c in candidates:
             for name in c.names:
-                key = normalise(name)
-                if key and c not in self.index.setdefault(key, []):
-                    self.index[key].append(c)
+                # both 紫荆小区 and 紫荆: the short form matches a whole place, the long one inside an address
+                for key in {squash(name), normalise(name)}:
+                    if key and c not in self.index.setdefault(key, []):
+                        self.index[key].append(c)
         self.lengths = sorted({len(k) for k in self.index if len(k) >= MIN_KEY_LENGTH}, reverse=True)
         self.fuzzy_keys = [k for k in self.index if len(k) >= MIN_KEY_LENGTH]
         self._cache: dict[str, tuple[object | None, int | None]] = {}
@@ -94,10 +101,11 @@ class EstateMatcher:
         return cached
 
     def _match(self, place: str):
-        if place in self.index:
-            estate = self._pick(place)
-            if estate is not None:
-                return estate, 100
+        for whole in dict.fromkeys((place, normalise(place))):
+            if whole in self.index:
+                estate = self._pick(whole)
+                if estate is not None:
+                    return estate, 100
         for n in self.lengths:  # the longest name the place contains
             if n > len(place):
                 continue

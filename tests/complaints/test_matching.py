@@ -23,7 +23,7 @@ def test_normalise(raw, expected):
 
 
 @pytest.mark.parametrize("address, place", [
-    ("山亭区山城街道梅花园小区3号楼2单元501室", "山亭区山城街道梅花园"),
+    ("山亭区山城街道梅花园小区3号楼2单元501室", "山亭区山城街道梅花园小区"),
     ("梅花园１２栋", "梅花园"),
     ("文化路12号院3号楼", "文化路12号院"),
     ("梅花园二期3号楼", "梅花园二期"),
@@ -66,9 +66,14 @@ def test_a_short_place_is_not_matched_inside_a_longer_name():
 
 
 def test_two_letter_names_match_only_whole():
-    m = matcher(("金苑",))
+    m = matcher(("金苑",), ("紫荆小区",))
     assert m.match("金苑3号楼") == ("e0", 100)
+    assert m.match("金苑小区3号楼") == ("e0", 100)
     assert m.match("金苑路18号某公司") == (None, None)
+    # with 小区 the name is long enough to be found inside an address; "紫荆" alone is not
+    assert m.match("管城回族区紫荆山街道紫荆小区3号楼") == ("e1", 100)
+    assert m.match("紫荆3号楼") == ("e1", 100)
+    assert m.match("紫荆山路8号") == (None, None)
 
 
 def test_a_name_shared_by_two_streets_goes_to_the_importing_street():
@@ -83,7 +88,8 @@ def test_answers_are_cached_per_place():
     m = matcher(("梅花园",))
     m.match("梅花园1号楼")
     m.match("梅花园2号楼301室")
-    assert list(m._cache) == ["梅花园"]
+    m.match("梅花园小区2号楼")
+    assert list(m._cache) == ["梅花园", "梅花园小区"]
 
 
 def test_build_matcher_reads_the_district_estates_and_aliases(world, django_assert_max_num_queries):
@@ -93,6 +99,7 @@ def test_build_matcher_reads_the_district_estates_and_aliases(world, django_asse
     assert m.match("梅花园二期3号楼") == (world.estate_a1, 100)
     assert m.match("北庄花园3号楼")[0] == world.estate_b1  # another street of the same district
     assert m.match("紫荆小区3号楼") == (None, None)  # 管城回族区: never across districts
+    assert build_matcher(street=world.zijingshan).match("管城回族区紫荆山街道紫荆小区3号楼")[0] == world.estate_c1
     # the same name in the other district does not make ours ambiguous, nor theirs a match for us
     other = EstateFactory(community=world.zidong, name="梅花园")
     assert build_matcher(street=world.shancheng).match("梅花园3号楼")[0] == world.estate_a1
