@@ -21,12 +21,13 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from accounts.scope import scope_of
+from workdays.models import TimeUnit
 from workdays.selectors import deadline_after
 from workdays.templatetags.workdays import due as due_text
 
 from .. import selectors, services
 from ..forms import ACTION_FORMS, MergeForm, add_service_errors, form_messages
-from ..models import Action, Attachment, AttachmentKind, Complaint, Status
+from ..models import Action, Attachment, AttachmentKind, Complaint, Exclusion, Satisfaction, Status
 from .cases_common import complaint_queryset, mark_clocks, remaining, safe_next
 
 # Forms that share one set of fields (approve and reject post the same form to two actions).
@@ -172,6 +173,53 @@ def action_hints(c: Complaint, now: datetime.datetime) -> dict[str, list[str]]:
     return hints
 
 
+def _moment(value) -> str:
+    try:
+        return due_text(datetime.datetime.fromisoformat(value))
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _yes_no(value) -> str:
+    return "—" if value is None else (_("是") if value else _("否"))
+
+
+def event_details(e, firm_names: dict) -> list[tuple[str, str]]:
+    """An event's `data` as a clerk reads it: Chinese labels, dates as due times, ids as names; the rest left out."""
+    d = e.data or {}
+    out = []
+    if "firm" in d and d["firm"] in firm_names:
+        out.append((_("企业"), firm_names[d["firm"]]))
+    for key, label in (("sign_due_at", _("签收期限")), ("answer_due_at", _("答复期限")), ("from_due", _("原答复期限")),
+                       ("to_due", _("新答复期限")), ("due", _("期限"))):
+        if d.get(key):
+            out.append((label, _moment(d[key])))
+    if d.get("clock") in ("sign", "answer"):
+        out.append((_("时限"), _("签收") if d["clock"] == "sign" else _("答复")))
+    if d.get("amount"):
+        unit = TimeUnit(d["unit"]).label if d.get("unit") in TimeUnit.values else ""
+        out.append((_("时长"), f"{d['amount']} {unit}".strip()))
+    if "late" in d:
+        out.append((_("超时"), _yes_no(d["late"])))
+    if "contacted" in d:
+        out.append((_("联系上投诉人"), _yes_no(d["contacted"])))
+    if "solved" in d and d.get("contacted"):
+        out.append((_("问题已解决"), _yes_no(d["solved"])))
+    if d.get("satisfaction") in Satisfaction.values:
+        out.append((_("满意度"), str(Satisfaction(d["satisfaction"]).label)))
+    if d.get("kind") in Exclusion.values:
+        out.append((_("类型"), str(Exclusion(d["kind"]).label)))
+    if d.get("year") and d.get("quarter"):
+        out.append((_("取消参评"), _("%(y)s 年第 %(q)s 季度") % {"y": d["year"], "q": d["quarter"]}))
+    if d.get("case_number"):
+        out.append((_("并入案件"), d["case_number"]))
+    if d.get("numbers"):
+        out.append((_("并入工单"), "、".join(map(str, d["numbers"]))))
+    if d.get("external_no"):
+        out.append((_("工单编号"), d["external_no"]))
+    return out
+
+
 def refusals(user, c: Complaint, actions: list[str], now: datetime.datetime) -> list[tuple[str, str]]:
     """[(action label, why not)] for the user's level's actions that are not offered now."""
     scope = scope_of(user)
@@ -208,7 +256,11 @@ def render_complaint(request, complaint: Complaint, now: datetime.datetime, *, b
             "reject": action == "extend_approve" and "extend_reject" in actions,
         })
     attachments = list(complaint.attachments.all())
+    handlings = list(complaint.handlings.select_related("firm"))
+    firm_names = {h.firm_id: h.firm.name for h in handlings}
     events = list(complaint.events.select_related("actor"))
+    for e in events:
+        e.details = event_details(e, firm_names)
     reports = list(complaint.merged_reports.select_related("estate").order_by("received_at", "pk"))
     for r in reports:
         r.who = selectors.complainant_for(user, r)
@@ -220,7 +272,7 @@ def render_complaint(request, complaint: Complaint, now: datetime.datetime, *, b
         "complainant_name": name, "complainant_phone": phone,
         "intake_files": [a for a in attachments if a.kind == AttachmentKind.COMPLAINT],
         "answer_files": [a for a in attachments if a.kind == AttachmentKind.ANSWER],
-        "events": events, "handlings": list(complaint.handlings.select_related("firm")),
+        "events": events, "handlings": handlings,
         "reports": reports, "candidates": candidates,
         "list_url": reverse("complaints:list"),
     }, status=status)
