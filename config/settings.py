@@ -348,6 +348,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "complaints.mark_overdue",
         "schedule": crontab(minute=5),
     },
+    # The yearly firm credit score: on 5 January the year just ended is computed (idempotent; a reviewed or
+    # published year is never touched); the city reviews and publishes it in the browser.
+    "run-credit-year": {
+        "task": "enterprises.run_credit_year",
+        "schedule": crontab(hour=4, minute=30, day_of_month="5", month_of_year="1"),
+    },
 }
 
 # --- Logging --------------------------------------------------------------
