@@ -135,3 +135,9 @@ bench-load: $(STAMP)
 	LOCUST_SESSIONS=var/bench-sessions.json $(LOCUST) -f tests/perf/locustfile.py --host http://127.0.0.1:$(BENCH_PORT) \
 	  --headless -u 50 -r 10 -t 60s --csv var/locust-city --only-summary; rc=$$?; \
 	  kill $$(cat var/bench-gunicorn.pid); exit $$rc
+
+# The 12345 import benchmark (issue 11; tests/perf/bench_import.py): 100,000 rows on its own database.
+.PHONY: bench-import
+bench-import: $(STAMP)
+	-createdb -h 127.0.0.1 -U postgres portal_bench_import 2>/dev/null
+	cd tests/perf && DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench_import ../../$(PY) bench_import.py

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -467,7 +467,8 @@ class _Progress:
         self.run_id = run_id
         self.conn = None
         if enabled and connection.vendor == "postgresql":
-            self.conn = type(connection)(dict(connection.settings_dict), connection.alias)
+            real = connections[DEFAULT_DB_ALIAS]  # `connection` is a proxy: copy the real wrapper's settings
+            self.conn = type(real)(dict(real.settings_dict), real.alias)
 
     def update(self, processed: int):
         if self.conn is None:
