@@ -147,7 +147,8 @@ def complaint_merge(*, actor: User, case: Complaint, reports, comment: str, now:
 def _flag_candidates(estate_ids, now) -> dict[int, int]:
     """case id -> estate id of the open cases to flag: per estate, whenever `supervision_reports` reports
     (orders, merged ones included, excluded ones left out) were received within `supervision_days`
-    consecutive days, the newest open case among them (a merged report counts for its case)."""
+    consecutive days, the newest open case among them (a merged report counts for its case) — unless one
+    of those cases is flagged already: the district is asked once per run of repeated reports."""
     from communities.models import Estate
 
     estates = {e.pk: e for e in Estate.objects.select_related("community__street__district")
@@ -155,9 +156,6 @@ def _flag_candidates(estate_ids, now) -> dict[int, int]:
     if not estates:
         return {}
     rows = defaultdict(list)
-    open_first = dict(Complaint.objects.cases().open().filter(estate_id__in=estates)
-                      .values_list("estate_id").order_by().annotate_min() if False else [])
-    del open_first
     # Only estates with an open case can flag anything; read their orders from D days before the oldest open one.
     oldest = dict(Complaint.objects.cases().open().filter(estate_id__in=estates).order_by()
                   .values("estate_id").annotate(first=Min("received_at")).values_list("estate_id", "first"))
@@ -179,22 +177,22 @@ def _flag_candidates(estate_ids, now) -> dict[int, int]:
     for estate_id, orders in rows.items():
         policy = policies[estate_id]
         span = datetime.timedelta(days=policy.supervision_days)
-        n = policy.supervision_reports
         start = 0
         for end in range(len(orders)):
             while orders[end][0] - orders[start][0] >= span:
                 start += 1
-            if end - start + 1 < n:
+            if end - start + 1 < policy.supervision_reports:
                 continue
-            window = orders[start:end + 1]
-            cases = [(received, pk) for received, pk, merged, _s, _f in window if merged is None and pk in open_cases]
-            cases += [(received, merged) for received, _pk, merged, _s, _f in window
-                      if merged is not None and merged in open_cases]
-            if not cases:
-                continue
-            newest = max(cases)[1]
-            if not open_cases[newest]:
-                out[newest] = estate_id
+            # The open cases the window's reports belong to (a merged report counts for its case).
+            cases = {}
+            for received, pk, merged, _status, _flagged in orders[start:end + 1]:
+                case = merged if merged is not None else pk
+                if case in open_cases:
+                    cases[case] = max(received, cases.get(case, received))
+            if not cases or any(open_cases[c] or c in out for c in cases):
+                continue  # nothing open, or already put before the district
+            newest = max(cases, key=lambda c: (cases[c], c))
+            out[newest] = estate_id
     return out
 
 

@@ -41,11 +41,14 @@ def make_complaint(world, category):
 
     def _make(*, to: str = Status.RECEIVED, at: datetime.datetime = DEFAULT_AT, estate="default", street=None,
               urgency: str = Urgency.NORMAL, satisfaction: str = Satisfaction.SATISFIED, solved: bool = True,
-              contacted: bool = True, clerk: str = "street_staff", firm_user: str | None = None, step_minutes=1,
+              contacted: bool = True, clerk: str | None = None, firm_user: str | None = None, step_minutes=1,
               **kwargs):
         counter["n"] += 1
         estate = world.estate_a1 if estate == "default" else estate
         street = street or (estate.community.street if estate is not None else world.shancheng)
+        if clerk is None:  # the clerk of the order's street
+            clerk = {world.shancheng.pk: "street_staff", world.beizhuang.pk: "street_staff2"}.get(street.pk,
+                                                                                               "district_admin_gc")
         clerk_user = world.users[clerk]
         if firm_user is None:
             firm_user = "firm_user2" if estate is not None and estate.firm_id == world.firm2.pk else "firm_user"
