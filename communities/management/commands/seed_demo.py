@@ -28,6 +28,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from ._supervision_demo import seed_supervision
+from ._complaints_demo import seed_complaints
 from faker import Faker
 
 from accounts.models import Role, RoleAssignment, User
@@ -483,6 +484,7 @@ class Seeder:
         self.seed_users()
         seed_supervision(shanting=self.districts[SHANTING], guancheng=self.districts[GUANCHENG],
                          managed=managed, say=lambda label, n: self.created.update({label: n}))
+        seed_complaints(districts=list(self.districts.values()), say=lambda label, n: self.created.update({label: n}))
 
 
 class Command(BaseCommand):
