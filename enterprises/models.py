@@ -286,6 +286,9 @@ class CreditPolicy(models.Model):
         help_text=_("连续两年信用记分在此分数及以下的企业列入失信黑名单（含本数）。"))
     objection_days = models.PositiveSmallIntegerField(
         _("异议期（工作日）"), default=5, validators=[MinValueValidator(1), MaxValueValidator(30)])
+    inspection_line = models.PositiveSmallIntegerField(
+        _("检查低分线"), default=60, validators=[MaxValueValidator(100)],
+        help_text=_("检查总分低于此分数时记不良信息（每小区每季度至多一次）。"))
     note = models.TextField(_("说明"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+", verbose_name=_("录入人"))
@@ -302,7 +305,8 @@ class CreditPolicy(models.Model):
                 condition=Q(level_aaa__gt=F("level_aa"), level_aa__gt=F("level_a"), level_a__gt=F("level_b"),
                             level_b__gt=0, level_aaa__lte=100),
                 name="credit_levels_descending"),
-            models.CheckConstraint(condition=Q(base_score__lte=100, good_cap__lte=100, blacklist_score__lte=100),
+            models.CheckConstraint(condition=Q(base_score__lte=100, good_cap__lte=100, blacklist_score__lte=100,
+                                             inspection_line__lte=100),
                                    name="credit_policy_scores_0_100"),
         ]
 

@@ -16,11 +16,13 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.scope import scope_of
 from communities.models import District, Estate, ManagementMode
 
+from .credit.blacklist import blacklist_refusal
 from .models import BOND_MAX, BOND_MIN, ContractStatus, Firm, ServiceContract
 from .validators import normalize_credit_code, validate_credit_code
 
@@ -133,8 +135,11 @@ def firm_create(*, actor, data: Mapping[str, Any]) -> Firm:
     return firm
 
 
-def firm_update(*, actor, firm: Firm, data: Mapping[str, Any]) -> Firm:
-    """Change a firm's profile: a firm user only its contact fields, a district admin everything."""
+def firm_update(*, actor, firm: Firm, data: Mapping[str, Any], today: datetime.date | None = None) -> Firm:
+    """Change a firm's profile: a firm user only its contact fields, a district admin everything.
+
+    A firm on the blacklist (on `today`; the pages pass the day, older callers get the local date) cannot be
+    put into the public-benefit pool."""
     data = _clean_firm_data(data)
     try:
         with transaction.atomic():
@@ -158,6 +163,10 @@ def firm_update(*, actor, firm: Firm, data: Mapping[str, Any]) -> Firm:
                 raise ValidationError(errors)
             if "registered_district" in data and data["registered_district"] != locked.registered_district:
                 _check_district(actor, data["registered_district"])
+            if data.get("in_public_benefit_pool") and not locked.in_public_benefit_pool:
+                refusal = blacklist_refusal(locked.pk, today or timezone.localdate(), _("进入公益性物业服务企业库"))
+                if refusal:
+                    raise ValidationError({"in_public_benefit_pool": refusal})
             _check_unique(locked.pk, name=merged["name"], credit_code=merged["credit_code"])
             for f in allowed:
                 if f in data:
@@ -240,8 +249,11 @@ def _check_no_active_contract(estate: Estate) -> None:
         raise ValidationError(second_active_contract_message(active))
 
 
-def contract_create(*, actor, estate: Estate, data: Mapping[str, Any]) -> ServiceContract:
-    """Sign a contract; the estate gets the firm, the start date and a managed mode in the same transaction."""
+def contract_create(*, actor, estate: Estate, data: Mapping[str, Any],
+                    today: datetime.date | None = None) -> ServiceContract:
+    """Sign a contract; the estate gets the firm, the start date and a managed mode in the same transaction.
+
+    A firm on the blacklist on the signing day (`today`) or on the contract's start date may not sign."""
     errors = contract_rule_errors(start_date=data.get("start_date"), end_date=data.get("end_date"),
                                   fee_standard=data.get("fee_standard"), bond=data.get("bond"))
     if errors:
@@ -254,6 +266,10 @@ def contract_create(*, actor, estate: Estate, data: Mapping[str, Any]) -> Servic
             firm = data.get("firm")
             if firm is None or not contract_firm_choices(actor=actor, estate=locked).filter(pk=firm.pk).exists():
                 raise ValidationError({"firm": _("请选择已在区备案的物业企业。")})
+            for day in sorted({d for d in (today, data["start_date"]) if d is not None}):
+                refusal = blacklist_refusal(firm.pk, day, _("签订新的物业服务合同"))
+                if refusal:
+                    raise ValidationError({"firm": refusal})
             _check_no_active_contract(locked)
             contract = ServiceContract.objects.create(estate=locked, **{f: data[f] for f in CONTRACT_FIELDS})
             locked.firm = firm

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -84,7 +85,8 @@ class ContractCreateView(LoginRequiredMixin, View):
         if form.is_valid():
             try:
                 contract = contract_create(actor=request.user, estate=estate,
-                                           data={f: form.cleaned_data[f] for f in CONTRACT_FIELDS})
+                                           data={f: form.cleaned_data[f] for f in CONTRACT_FIELDS},
+                                           today=timezone.localdate())
             except ValidationError as exc:
                 _form_errors(form, exc)
             else:

@@ -12,6 +12,7 @@ from django.db.models import Count, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -148,7 +149,7 @@ class FirmUpdateView(LoginRequiredMixin, View):
         if form.is_valid():
             try:
                 firm_update(actor=request.user, firm=firm,
-                            data={f: form.cleaned_data[f] for f in form_class.Meta.fields})
+                            data={f: form.cleaned_data[f] for f in form_class.Meta.fields}, today=timezone.localdate())
             except ValidationError as exc:
                 _form_errors(form, exc)
             else:

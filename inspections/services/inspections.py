@@ -13,6 +13,7 @@ from PIL import Image, UnidentifiedImageError
 
 from accounts.models import User
 from communities.models import Estate
+from enterprises.credit.writers import credit_for_inspection
 from ratings.models import PeriodStatus, RatingPeriod
 
 from ..models import (
@@ -184,6 +185,8 @@ def inspection_submit(*, actor: User, inspection: Inspection) -> Inspection:
     inspection.save(update_fields=["total", "status", "submitted_at", "updated_at"])
     if inspection.supersedes_id:
         Inspection.objects.filter(pk=inspection.supersedes_id).update(status=InspectionStatus.SUPERSEDED)
+    # Below the credit policy's line: one bad record per estate and quarter (idempotent).
+    credit_for_inspection(inspection=inspection, now=inspection.submitted_at)
     return inspection
 
 

@@ -15,6 +15,7 @@ from accounts.scope import scope_of
 from accounts.services import notify
 from communities.models import Estate
 from communities.selectors import current_policy
+from enterprises.credit.writers import credit_for_overdue_order
 from workdays.models import TimeUnit
 from workdays.selectors import add_working_days, local_zone
 
@@ -215,6 +216,8 @@ def mark_overdue_orders(*, today: datetime.date | None = None) -> int:
             body = _("%(estate)s 的整改通知已超过期限 %(d)s。") % {"estate": order.estate.name, "d": order.deadline}
             _notify_firm(order, title, body, key_suffix="overdue")
             _notify_street(order, title, body, key_suffix="overdue")
+            # The firm's credit file: one bad record per order (idempotent), the firm told of it.
+            credit_for_overdue_order(order=order, today=today, now=timezone.now())
             marked += 1
     return marked
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from communities.models import Estate
+from enterprises.credit.writers import credit_for_recheck
 
 from ..models import NoTierReason, PeriodStatus, RecheckDecision, StarRating
 from ..selectors import held_rating, yearly_rating
@@ -97,8 +98,11 @@ def recheck_confirm(*, actor: User, estate: Estate, year: int, note: str = "",
             "e": estate.name, "y": year})
     try:
         with transaction.atomic():
-            return RecheckDecision.objects.create(estate=estate, year=year, mean_score=mean,
-                                                  tier_before=held.tier, tier_after=tier_after,
-                                                  decided_by=actor, decided_at=now, note=(note or "").strip())
+            decision = RecheckDecision.objects.create(estate=estate, year=year, mean_score=mean,
+                                                      tier_before=held.tier, tier_after=tier_after,
+                                                      decided_by=actor, decided_at=now, note=(note or "").strip())
     except IntegrityError:
         raise ValidationError(_("“%(e)s”%(y)d 年度复查已确认，不能重复确认。") % {"e": estate.name, "y": year})
+    # The estate's yearly result at 3★ or more: a good record for the firm its plaque names (idempotent).
+    credit_for_recheck(decision=decision, firm_id=held.firm_id, now=now)
+    return decision

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from communities.models import Estate
+from enterprises.credit.writers import credit_for_disqualification, credit_for_disqualification_withdrawn
 
 from ..models import ComponentKind, ComponentScore, Disqualification, PeriodStatus, RatingPeriod
 from .policy import ensure_default_policy, policy_for
@@ -129,8 +130,11 @@ def disqualify(*, actor: User, estate: Estate, year: int, quarter: int, reason: 
         raise ValidationError({"reason": _("请从本区规定的取消参评情形中选择。")})
     if not evidence.strip():
         raise ValidationError({"evidence": _("请填写事实与证据。")})
-    return Disqualification.objects.create(estate=estate, year=year, quarter=quarter, reason=reason,
-                                           occurred_on=occurred_on, evidence=evidence.strip(), recorded_by=actor)
+    record = Disqualification.objects.create(estate=estate, year=year, quarter=quarter, reason=reason,
+                                             occurred_on=occurred_on, evidence=evidence.strip(), recorded_by=actor)
+    # The serving firm's credit file: one bad record per disqualification (idempotent), the firm told of it.
+    credit_for_disqualification(disqualification=record, now=record.recorded_at)
+    return record
 
 
 def withdrawal_refusal(user: User, disqualification: Disqualification) -> str | None:
@@ -165,6 +169,8 @@ def disqualification_withdraw(*, actor: User, disqualification: Disqualification
     record.withdrawn_by = actor
     record.withdrawal_reason = reason.strip()
     record.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+    # Its credit record, while not yet confirmed, is withdrawn with it.
+    credit_for_disqualification_withdrawn(disqualification=record, reason=reason.strip(), now=now, actor=actor)
     return record
 
 
