@@ -257,7 +257,7 @@ class _SheetReader:
     """The first worksheet of an .xlsx, row by row, as openpyxl's `iter_rows(values_only=True)` gives it:
     shared and inline strings, numbers (int when whole), booleans, and date-formatted numbers as datetimes.
 
-    Memory stays flat: each row's elements are dropped once read (the shared-string table, which openpyxl
+    Memory stays flat: each row's cells are dropped once read (the shared-string table, which openpyxl
     also holds, is the only thing kept).
     """
 
@@ -306,66 +306,63 @@ class _SheetReader:
                 out.add(i)
         return frozenset(out)
 
-    @staticmethod
-    def _column(ref: str) -> int:
-        n = 0
-        for ch in ref:
-            if "A" <= ch <= "Z":
-                n = n * 26 + ord(ch) - 64
-            else:
-                break
-        return n - 1
-
-    def _value(self, c):
-        kind = c.get("t")
-        if kind == "inlineStr":
-            return "".join(t.text or "" for t in c.iter(f"{_NS}t"))
-        v = c.find(f"{_NS}v")
-        text = v.text if v is not None else None
-        if text is None:
-            return None
-        if kind == "s":
-            return self.shared[int(text)]
-        if kind in ("str", "e"):
-            return text
-        if kind == "b":
-            return text == "1"
-        if kind == "d":
-            return datetime.datetime.fromisoformat(text.rstrip("Z"))
-        number = float(text) if any(ch in text for ch in ".eE") else int(text)
-        if self.date_styles and int(c.get("s", "0")) in self.date_styles:
-            return (self.epoch + datetime.timedelta(seconds=round(float(number) * 86400))) if number >= 0 else number
+    def _number(self, text: str, style: str | None):
+        number = float(text) if ("." in text or "e" in text or "E" in text) else int(text)
+        if style is not None and self.date_styles and int(style) in self.date_styles and number >= 0:
+            return self.epoch + datetime.timedelta(seconds=round(float(number) * 86400))
         if isinstance(number, float) and number.is_integer() and abs(number) < 2**53:
             return int(number)
         return number
 
     def rows(self) -> Iterator[tuple[int, tuple]]:
+        """Only "end" events (a "start" handler doubles the parsing time); each row is cleared once read,
+        which frees its cells (an empty row element, ~100 bytes, stays until the end of the sheet)."""
         from xml.etree.ElementTree import iterparse
 
-        data = None
+        ROW, V, T = f"{_NS}row", f"{_NS}v", f"{_NS}t"
+        shared, columns = self.shared, {}
         line = 0
         try:
-            for event, el in iterparse(self.zf.open(self.sheet), events=("start", "end")):
-                if event == "start":
-                    if el.tag == f"{_NS}sheetData":
-                        data = el
-                    continue
-                if el.tag != f"{_NS}row":
+            for _event, el in iterparse(self.zf.open(self.sheet)):
+                if el.tag != ROW:
                     continue
                 number = int(el.get("r") or line + 1)
                 while line + 1 < number:  # rows missing from the file are empty rows
                     line += 1
                     yield line, ()
                 values: list = []
-                for i, c in enumerate(el.iterfind(f"{_NS}c")):
+                for c in el:
                     ref = c.get("r")
-                    col = self._column(ref) if ref else len(values)
-                    while len(values) < col:
+                    if ref:
+                        letters = ref.rstrip("0123456789")
+                        col = columns.get(letters)
+                        if col is None:
+                            col = 0
+                            for ch in letters:
+                                col = col * 26 + ord(ch) - 64
+                            col = columns[letters] = col - 1
+                        while len(values) < col:
+                            values.append(None)
+                    kind = c.get("t")
+                    if kind == "inlineStr":
+                        values.append("".join(t.text or "" for t in c.iter(T)))
+                        continue
+                    v = c.find(V)
+                    text = v.text if v is not None else None
+                    if text is None:
                         values.append(None)
-                    values.append(self._value(c))
+                    elif kind == "s":
+                        values.append(shared[int(text)])
+                    elif kind in ("str", "e"):
+                        values.append(text)
+                    elif kind == "b":
+                        values.append(text == "1")
+                    elif kind == "d":
+                        values.append(datetime.datetime.fromisoformat(text.rstrip("Z")))
+                    else:
+                        values.append(self._number(text, c.get("s")))
+                el.clear()
                 line = number
-                if data is not None:
-                    data.clear()  # drop the rows read so far: memory stays flat
                 yield line, tuple(values)
         except ValidationError:
             raise
@@ -392,6 +389,8 @@ def clean_header(value) -> str:
 
 def text(value) -> str:
     """A cell as text: numbers without a trailing .0 (工单编号 and phones stored as numbers), no padding."""
+    if type(value) is str:  # the common case first: most cells are text
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -458,6 +457,8 @@ def data_rows(rows: Iterable[tuple[int, tuple]], layout: Layout) -> Iterator[tup
 
 
 def _raw_value(value):
+    if type(value) is str:
+        return value.strip()
     if isinstance(value, (datetime.datetime, datetime.date)):
         return text(value)
     if isinstance(value, Decimal):
