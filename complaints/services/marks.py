@@ -211,7 +211,7 @@ def complaints_flag_repeated(*, estate_ids, now: datetime.datetime) -> int:
                                     "d": case.policy.supervision_days, "n": case.policy.supervision_reports})
             case.supervision_flagged = True
             case.save(update_fields=["supervision_flagged"])
-            notices.send(case, levels=("district",), key=f"complaint:{case.pk}:flagged",
+            notices.send(case, levels=notices.HANDOFFS[Action.FLAG_REPEATED], key=f"complaint:{case.pk}:flagged",
                          title=_("投诉工单 %(n)s：同一小区多次投诉，提请区督办") % {"n": case.number},
                          body=event.comment)
             flagged += 1
