@@ -220,8 +220,15 @@ def event_details(e, firm_names: dict) -> list[tuple[str, str]]:
     return out
 
 
+def complaint_status_excludes(c: Complaint, action: str) -> bool:
+    """The order's status does not start this action at all: saying so ("当前状态为…，不能…") is noise."""
+    t = services.TRANSITIONS.get(action)
+    return t is None or c.status not in t.sources
+
+
 def refusals(user, c: Complaint, actions: list[str], now: datetime.datetime) -> list[tuple[str, str]]:
-    """[(action label, why not)] for the user's level's actions that are not offered now."""
+    """[(action label, why not)] for the user's level's actions that the order's status allows but that are
+    not offered now (a time limit, a maximum, a condition, or who may take it)."""
     scope = scope_of(user)
     wanted: list[str] = []
     for level, level_actions in LEVEL_ACTIONS.items():
@@ -229,7 +236,7 @@ def refusals(user, c: Complaint, actions: list[str], now: datetime.datetime) -> 
             wanted.extend(a for a in level_actions if a not in wanted)
     out = []
     for action in wanted:
-        if action in actions:
+        if action in actions or complaint_status_excludes(c, action):
             continue
         reason = services.action_refusal(user, c, action, now)
         if reason:
@@ -255,6 +262,7 @@ def render_complaint(request, complaint: Complaint, now: datetime.datetime, *, b
             "btn": btn, "folded": folded and action not in bound,
             "reject": action == "extend_approve" and "extend_reject" in actions,
         })
+    panels.sort(key=lambda p: p["folded"])  # the open forms (the next step) first, the folded ones after
     attachments = list(complaint.attachments.all())
     handlings = list(complaint.handlings.select_related("firm"))
     firm_names = {h.firm_id: h.firm.name for h in handlings}
