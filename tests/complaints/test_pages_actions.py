@@ -420,3 +420,19 @@ def test_register_refuses_a_duplicate_hotline_number(world, category, login, clo
         world, category, source=Source.HOTLINE, external_no="GD2026120100001"))
     assert response.status_code == 200 and "GD2026120100001 已登记" in response.content.decode()
     assert Complaint.objects.count() == 1
+
+
+@pytest.mark.parametrize("persona", ["street_staff", "firm_user", "district_admin", "community_clerk"])
+def test_detail_query_count_does_not_grow_with_the_timeline(world, make_complaint, login, clock, persona,
+                                                            django_assert_max_num_queries):
+    c = make_complaint(to=Status.SIGNED, at=T0)
+    for i in range(4):  # a longer timeline and more duplicates to consider
+        act(login("street_staff"), c, "urge", {"urge-comment": f"请尽快处理（第 {i + 1} 次）"})
+        make_complaint(at=T0)
+    client = login(persona)
+    client.get(reverse("complaints:detail", args=[c.pk]))
+    # session, user, roles, notifications; the order; who may act (scope, published quarter); duplicates;
+    # the calendar (two per deadline read); attachments, handlings, events, merged reports
+    with django_assert_max_num_queries(16):
+        response = client.get(reverse("complaints:detail", args=[c.pk]))
+    assert len(response.context["events"]) == 3 + 4
