@@ -76,7 +76,8 @@ class ComplaintListView(ScopedListView):
         )
 
     def export(self, queryset):
-        return super().export(queryset.select_related("merged_into"))
+        # complainant_for reads the order's street (district) and current handling: joined, not per row.
+        return super().export(queryset.select_related("merged_into", "street", "handled_by"))
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)

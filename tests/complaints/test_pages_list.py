@@ -184,3 +184,15 @@ def test_street_tasks(world, make_complaint, login, frozen):
     rows = login("street_staff").get(reverse("complaints:tasks")).context["rows"]
     assert {c.pk: c.task_label for c in rows} == {answered.pk: "待回访", received.pk: "待派单"}
     assert login("street_staff2").get(reverse("complaints:tasks")).context["rows"] == []
+
+
+@pytest.mark.parametrize("persona", ["firm_user", "street_staff", "community_clerk"])
+def test_export_query_count_does_not_grow_with_rows(world, make_complaint, login, frozen, persona,
+                                                   django_assert_max_num_queries):
+    for i in range(12):
+        make_complaint(to=Status.ASSIGNED, at=T0 + datetime.timedelta(minutes=i))
+    client = login(persona)
+    client.get(reverse("complaints:list"))
+    with django_assert_max_num_queries(6):  # session, user, roles; the rows (one query, masking included)
+        response = client.get(reverse("complaints:list") + "?export=xlsx")
+    assert response.status_code == 200
