@@ -269,7 +269,8 @@ def render_complaint(request, complaint: Complaint, now: datetime.datetime, *, b
     events = list(complaint.events.select_related("actor"))
     for e in events:
         e.details = event_details(e, firm_names)
-    reports = list(complaint.merged_reports.select_related("estate").order_by("received_at", "pk"))
+    reports = list(complaint.merged_reports.select_related("estate", "street", "handled_by")
+                   .order_by("received_at", "pk"))
     for r in reports:
         r.who = selectors.complainant_for(user, r)
     mark_clocks([complaint], now)
