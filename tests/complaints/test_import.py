@@ -377,3 +377,20 @@ def test_mapping_update_refuses_bad_values(world, mapping):
     with pytest.raises(ValidationError, match="区管理员"):
         mapping_update(actor=world.users["street_staff"], mapping=mapping,
                        data={**data, "name": "x"})
+
+
+def test_a_number_that_clashes_with_an_existing_order_is_drawn_again(world, upload, monkeypatch):
+    first = import_run_confirm(actor=world.users["street_staff"], run=upload(xlsx([row("AD1")])), now=NOW)
+    taken = Complaint.objects.get(import_run=first)
+    real = svc.new_number
+    draws = iter([taken.number])  # the next draw repeats the existing number, then chance takes over
+
+    def clashing(received_at):
+        return next(draws, None) or real(received_at)
+
+    monkeypatch.setattr(svc, "new_number", clashing)
+    run = import_run_confirm(actor=world.users["street_staff"], run=upload(xlsx([row("AD2")])), now=NOW)
+    assert run.status == ImportStatus.DONE and run.created_count == 1
+    again = Complaint.objects.get(import_run=run)
+    assert again.number != taken.number and again.number.startswith("TS20261130-")
+    assert again.events.count() == 1
