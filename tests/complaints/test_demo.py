@@ -100,9 +100,9 @@ def test_demo_month_of_complaints(demo_dirs):
     assert not events.filter(at__lt=datetime.datetime(2026, 10, 20, tzinfo=TZ)).exists()
 
     # Late clocks, each marked once by the hourly job (one 超时 event per late clock).
-    assert orders.filter(sign_overdue=True).count() == 12
+    assert orders.filter(sign_overdue=True).count() == 10
     assert orders.filter(answer_overdue=True).count() == 4
-    assert events.filter(action=Action.OVERDUE).count() == 16
+    assert events.filter(action=Action.OVERDUE).count() == 14
     charging = orders.get(title="楼下电动车飞线充电")
     assert (charging.sign_overdue, charging.sign_escalation) == (True, 3)  # firm, street, district told
     assert charging.events.filter(action=Action.URGE).count() == 1

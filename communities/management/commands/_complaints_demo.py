@@ -542,8 +542,11 @@ class Playback:
             late_sign, late_answer = turn % 5 == 3, turn % 7 == 5
             turn += 1
             minute = f"{(3 * turn) % 60:02d}"
-            sign_k = k - 2 if late_sign else k - 1
-            self.schedule(self.clock.at(sign_k, f"09:{minute}"), self.step, key, "sign", "")
+            if c.urgency == Urgency.NORMAL:
+                sign_at = self.clock.at(k - 2 if late_sign else k - 1, f"09:{minute}")
+            else:  # 紧急/特急: signed for within the minutes the policy gives
+                sign_at = self.clock.at(k, m) + datetime.timedelta(minutes=10)
+            self.schedule(sign_at, self.step, key, "sign", "")
             answer_text = ANSWERS.get(c.category.code, ANSWERS["other"])
             self.schedule(self.clock.at(7 if late_answer else 11, f"15:{minute}"), self.step, key, "answer",
                           answer_text)
