@@ -220,6 +220,11 @@ class CallbackForm(ActionForm):
                                      help_text=_("未联系上投诉人时可不填。"))
     comment = comment_field(_("回访记录"))
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("solved", "satisfaction"):  # static/js/complaints.js: only after a contact
+            self.fields[name].widget.attrs["data-show-if"] = f"{self.add_prefix('contacted')}=true"
+
     def clean(self):
         data = super().clean()
         if data.get("contacted"):
@@ -361,7 +366,7 @@ class ComplaintRegisterForm(BootstrapFormMixin, forms.Form):
 
 # --- the rates page's period --------------------------------------------------------------------------
 
-PERIOD_KINDS = [("month", _("按月")), ("quarter", _("按季度")), ("range", _("自定义"))]
+PERIOD_KINDS = [("quarter", _("按季度")), ("month", _("按月")), ("range", _("自定义"))]
 
 
 class RatesPeriodForm(BootstrapFormMixin, forms.Form):
@@ -377,6 +382,10 @@ class RatesPeriodForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args, today: datetime.date, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today
+        # static/js/complaints.js shows the fields of the chosen kind (quarter when none is chosen)
+        shown = {"month": "kind=month", "quarter": "kind=quarter|", "date_from": "kind=range", "date_to": "kind=range"}
+        for name, rule in shown.items():
+            self.fields[name].widget.attrs["data-show-if"] = rule
         for field in self.fields.values():
             css = field.widget.attrs.get("class", "")
             field.widget.attrs["class"] = f"{css} {'form-select-sm' if 'form-select' in css else 'form-control-sm'}"

@@ -11,7 +11,7 @@ from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import expect
 
-from complaints.models import AttachmentKind, Status
+from complaints.models import AttachmentKind, Category, Status
 
 # The browser set-up of the e2e suite (system Chromium, zh-CN, Asia/Shanghai) and its log-in helper.
 from ..e2e.conftest import SCREENSHOTS, browser_context_args, browser_type_launch_args, log_in  # noqa: F401
@@ -23,6 +23,12 @@ PHONE = {"width": 390, "height": 844}
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def category(db):
+    """A transactional test empties the tables the data migrations filled: the category is made again."""
+    return Category.objects.get_or_create(code="sanitation", defaults={"name": "环境卫生", "order": 1})[0]
 
 
 @pytest.fixture
@@ -70,4 +76,19 @@ def test_firm_signs_and_answers_on_a_phone(page, live_server, world, make_compla
     assert c.status == Status.ANSWERED and c.attachments.filter(kind=AttachmentKind.ANSWER).count() == 1
     page.goto(f"{live_server.url}/complaints/")
     expect(page.get_by_test_id("complaint-table")).to_contain_text(c.number)
+    assert fits(page)
+
+
+def test_rates_page_shows_the_fields_of_the_chosen_period_kind(page, live_server, world, make_complaint, log_in):
+    make_complaint(to=Status.CLOSED, at=timezone.now() - datetime.timedelta(hours=2))
+    page.set_viewport_size(PHONE)
+    log_in(page, "street_staff", world.password)
+    page.goto(f"{live_server.url}/complaints/rates/")
+    expect(page.get_by_test_id("rate-handling_rate")).to_have_text("100.0%")
+    expect(page.locator("#id_quarter")).to_be_visible()
+    expect(page.locator("#id_month")).to_be_hidden()
+    expect(page.locator("#id_date_from")).to_be_hidden()
+    page.select_option("#id_kind", "range")
+    expect(page.locator("#id_date_from")).to_be_visible()
+    expect(page.locator("#id_quarter")).to_be_hidden()
     assert fits(page)
