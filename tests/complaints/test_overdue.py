@@ -5,8 +5,11 @@ Default policy: escalate_after = 1 working day. An order assigned Friday 2025-09
 24:00 Sunday 09-28 (调休): the firm is told at 09-29 00:00, the street one working day later (24:00 Monday
 09-29 = 09-30 00:00), the district two working days later (24:00 Tuesday 09-30 = 10-01 00:00).
 """
+import threading
+
 import pytest
 import time_machine
+from django.db import connection, connections
 from django.utils import timezone
 
 from accounts.models import Notification
@@ -161,3 +164,30 @@ def test_handoff_notifications_reach_the_next_in_line_and_never_the_actor(world,
     svc.complaint_supervise(actor=u["district_staff"], complaint=c, comment="区督办", now=at(2026, 12, 1, 11))
     assert told(u["street_staff"], c, "supervise") == 1 and told(u["firm_user"], c, "supervise") == 1
     assert told(u["district_staff"], c, "supervise") == 0
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_two_workers_at_once_mark_once_and_send_each_step_once(world, late_sign):
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def worker():
+        try:
+            barrier.wait()
+            results.append(svc.complaints_mark_overdue(now=at(2025, 10, 1, 0, 0)))
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == [] and sorted(results) == [0, 1]
+    c = late_sign
+    assert c.events.filter(action=Action.OVERDUE).count() == 1
+    for persona, step in (("firm_user", "1:firm"), ("street_staff", "2:street"), ("district_admin", "3:district")):
+        assert keys_of(world.users[persona], c) == [f"complaint:{c.pk}:h{c.handled_by_id}:sign:{step}"]
