@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime
 import heapq
+import importlib
 import io
 import itertools
 import random
@@ -28,6 +29,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -569,6 +571,8 @@ def _write_week_file(*, street: Street, now: datetime.datetime) -> Path:
 def seed_complaints(*, districts: list[District], say, now: datetime.datetime | None = None) -> None:
     """The complaints demo (see the module docstring); `now` is the moment seed_demo runs."""
     now = now or timezone.now()
+    # The categories come with a data migration; a flushed database has none (get_or_create: a rerun adds none).
+    importlib.import_module("complaints.migrations.0002_default_categories").seed(django_apps, None)
     for district in districts:
         ensure_default_policy(district)
         mapping_ensure_default(district=district)
