@@ -205,7 +205,9 @@ def test_seed_demo_has_a_whole_supervision_cycle(seeded):
     from subsidies.models import BatchStatus, PayoutBatch
 
     assert Inspection.objects.filter(status=InspectionStatus.SUBMITTED).count() == 40
-    assert sorted(RectificationOrder.objects.values_list("status", flat=True)) == ["answered", "issued"]
+    # The credit demo adds overdue orders (樱花园 today, 银杉物业's history); the cycle's own two are these.
+    assert sorted(RectificationOrder.objects.exclude(status="overdue").values_list("status", flat=True)) == [
+        "answered", "issued"]
     period = RatingPeriod.objects.get(year=2026, quarter=3)
     assert period.status == PeriodStatus.PUBLISHED and period.ratings.filter(tier__gte=3).exists()
     batch = PayoutBatch.objects.get(month="2026-10-01")

@@ -27,6 +27,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from ._credit_demo import seed_credit
 from ._supervision_demo import seed_supervision
 from ._complaints_demo import seed_complaints
 from faker import Faker
@@ -484,6 +485,7 @@ class Seeder:
         self.seed_users()
         seed_supervision(shanting=self.districts[SHANTING], guancheng=self.districts[GUANCHENG],
                          managed=managed, say=lambda label, n: self.created.update({label: n}))
+        seed_credit(say=lambda label, n: self.created.update({label: n}))
         seed_complaints(districts=list(self.districts.values()), say=lambda label, n: self.created.update({label: n}))
 
 
