@@ -251,7 +251,8 @@ def render_complaint(request, complaint: Complaint, now: datetime.datetime, *, b
     actions = list(services.allowed_actions(user, complaint, now))
     candidates = selectors.duplicate_candidates(complaint) if "merge" in actions else []
     hints = action_hints(complaint, now)
-    shown = [a for a in actions if a in ACTION_FORMS and not (a == "extend_reject" and "extend_approve" in actions)]
+    shown = [a for a in actions if a in ACTION_FORMS and not (a == "extend_reject" and "extend_approve" in actions)
+             and not (a == "merge" and not candidates)]  # nothing suggested: nothing to merge from here
     shown += [a for a in bound if a not in shown]  # a refused action no longer offered still shows its message
     panels = []
     for action in shown:

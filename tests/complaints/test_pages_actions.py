@@ -436,3 +436,10 @@ def test_detail_query_count_does_not_grow_with_the_timeline(world, make_complain
     with django_assert_max_num_queries(16):
         response = client.get(reverse("complaints:detail", args=[c.pk]))
     assert len(response.context["events"]) == 3 + 4
+
+
+def test_merge_form_only_when_duplicates_are_suggested(make_complaint, login, clock):
+    c = make_complaint(at=T0, title="电梯停运", content="2 号楼电梯一周停运三次")
+    response = login("street_staff").get(reverse("complaints:detail", args=[c.pk]))
+    assert "merge" in response.context["actions"] and response.context["candidates"] == []
+    assert 'data-testid="action-merge"' not in response.content.decode()
