@@ -44,6 +44,30 @@ def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _rows_seeded_by_migrations(request):
+    """The data migrations' rows (the working-day calendar 2004–2026, the complaint categories) are gone on a
+    worker once a transactional test has flushed the tables: put them back, inside this test's transaction,
+    for every test that uses the database (two cheap queries when they are there)."""
+    names = set(request.fixturenames)
+    if not names & {"db", "transactional_db", "django_db_setup"} and not request.node.get_closest_marker("django_db"):
+        return
+    request.getfixturevalue("transactional_db" if "transactional_db" in names else "db")
+    import importlib
+
+    from django.apps import apps as django_apps
+    from django.utils import timezone
+
+    from complaints.models import Category
+    from workdays.models import CalendarDay, CalendarYear
+    from workdays.seeding import seed_from_library
+
+    if not CalendarYear.objects.filter(pk=2026).exists():
+        seed_from_library(year_model=CalendarYear, day_model=CalendarDay, now=timezone.now())
+    if not Category.objects.exists():
+        importlib.import_module("complaints.migrations.0002_default_categories").seed(django_apps, None)
+
+
 @pytest.fixture
 def world(db):
     w = SimpleNamespace()
