@@ -22,8 +22,10 @@ Confirm (`import_run_confirm`) imports a small file at once and queues a big one
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import logging
+import tempfile
 import uuid
 import zlib
 from bisect import bisect_right
@@ -31,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -330,9 +333,11 @@ def _stream(file, kind: str, spec: reader.MappingSpec, checked: Checked) -> Iter
         raise ValidationError(_("文件里没有数据行。"))
 
 
-def _check_file(file, kind, spec, *, matcher: EstateMatcher, source: str) -> Checked:
+def _check_file(file, kind, spec, *, matcher: EstateMatcher, source: str, stage=None) -> Checked:
     checked = Checked()
     for rows in _stream(file, kind, spec, checked):
+        if stage is not None and not checked.error_count:
+            stage.write(rows)
         existing = _existing_numbers(source, [r.external_no for r in rows])
         for r in rows:
             if r.external_no in existing:
@@ -357,8 +362,19 @@ def import_run_upload(*, actor, street: Street, mapping: ImportMapping, uploaded
     name = (getattr(uploaded_file, "name", "") or "").rsplit("/", 1)[-1]
     kind = reader.sniff(uploaded_file, name=name)
     policies = _Policies(street.district)
-    checked = _check_file(uploaded_file, kind, mapping_spec(mapping, now=now),
-                          matcher=_matcher(street, policies, now), source=mapping.source)
+    spec = mapping_spec(mapping, now=now)
+    stage = _StageWriter(spec)
+    try:
+        checked = _check_file(uploaded_file, kind, spec, matcher=_matcher(street, policies, now),
+                              source=mapping.source, stage=stage)
+        return _keep_run(street=street, mapping=mapping, actor=actor, uploaded_file=uploaded_file, name=name,
+                         kind=kind, checked=checked, stage=stage, now=now)
+    finally:
+        stage.close()
+
+
+def _keep_run(*, street, mapping, actor, uploaded_file, name, kind, checked: Checked, stage: "_StageWriter",
+              now) -> ImportRun:
     run = ImportRun(street=street, mapping=mapping, original_name=name[:200], uploaded_by=actor, uploaded_at=now,
                     status=ImportStatus.REFUSED if checked.error_count else ImportStatus.UPLOADED,
                     total_rows=checked.total, duplicate_count=checked.duplicates, triage_count=checked.triage,
@@ -369,13 +385,103 @@ def import_run_upload(*, actor, street: Street, mapping: ImportMapping, uploaded
     # hold SQLite's single writer while a big file is read).
     uploaded_file.seek(0)
     run.file.save(f"{uuid.uuid4().hex}.{kind}", uploaded_file, save=False)
+    staged = stage.save(run) if run.status == ImportStatus.UPLOADED else None
     try:
         with transaction.atomic():
             run.save()
     except Exception:
         run.file.storage.delete(run.file.name)
+        if staged:
+            run.file.storage.delete(staged)
         raise
     return run
+
+
+# --------------------------------------------------------------------------- the checked rows, kept
+
+STAGE_VERSION = 1
+
+
+def _stage_name(run: ImportRun) -> str:
+    return f"{run.file.name}.rows"
+
+
+def _fingerprint(spec: reader.MappingSpec) -> str:
+    """What the check depended on: a change of the mapping or of the categories makes the kept rows stale."""
+    data = {"v": STAGE_VERSION, "columns": spec.columns, "formats": list(spec.date_formats),
+            "codes": spec.category_codes, "urgency": spec.urgency_values, "matter": spec.matter_values,
+            "categories": sorted(spec.categories), "tz": str(spec.tz)}
+    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+class _StageWriter:
+    """The rows the upload checked, kept beside the file (one JSON line per chunk) so that the import after
+    the confirmation does not parse and check the file a second time (for 100,000 rows that is most of
+    the import's own time). The import uses them only when the mapping and the categories are still
+    those of the check (`_fingerprint`); otherwise it reads and checks the file again."""
+
+    def __init__(self, spec: reader.MappingSpec):
+        self.tmp = tempfile.TemporaryFile("w+b")
+        self.headers = None
+        self.fingerprint = _fingerprint(spec)
+
+    def write(self, rows: list[reader.ParsedRow]):
+        if not rows:
+            return
+        if self.headers is None:
+            self.headers = list(rows[0].raw)
+            self._line({"fingerprint": self.fingerprint, "headers": self.headers})
+        self._line([[r.line, r.external_no, r.received_at.isoformat(), r.matter_type, r.category, r.urgency,
+                     r.title, r.content, r.address, r.complainant_name, r.complainant_phone, list(r.raw.values())]
+                    for r in rows])
+
+    def _line(self, value):
+        self.tmp.write(json.dumps(value, ensure_ascii=False).encode())
+        self.tmp.write(b"\n")
+
+    def save(self, run: ImportRun) -> str | None:
+        if self.headers is None:
+            return None
+        self.tmp.seek(0)
+        return run.file.storage.save(_stage_name(run), File(self.tmp))
+
+    def close(self):
+        self.tmp.close()
+
+
+def _staged_rows(run: ImportRun, spec: reader.MappingSpec) -> Iterator[list[reader.ParsedRow]] | None:
+    """The kept rows of the run's check, chunk by chunk, or None (none kept, or the mapping changed)."""
+    storage, name = run.file.storage, _stage_name(run)
+    if not run.file.name or not storage.exists(name):
+        return None
+    f = storage.open(name, "rb")
+    try:
+        head = json.loads(f.readline())
+    except ValueError:
+        f.close()
+        return None
+    if head.get("fingerprint") != _fingerprint(spec):
+        f.close()
+        return None
+    headers = head["headers"]
+
+    def chunks():
+        with f:
+            for raw_line in iter(f.readline, b""):  # (iterating a Django File starts again at the top)
+                yield [reader.ParsedRow(
+                    line=x[0], external_no=x[1], received_at=datetime.datetime.fromisoformat(x[2]), matter_type=x[3],
+                    category=x[4], urgency=x[5], title=x[6], content=x[7], address=x[8], complainant_name=x[9],
+                    complainant_phone=x[10], raw=dict(zip(headers, x[11]))) for x in json.loads(raw_line)]
+
+    return chunks()
+
+
+def _drop_stage(run: ImportRun):
+    try:
+        if run.file.name:
+            run.file.storage.delete(_stage_name(run))
+    except OSError:  # pragma: no cover - a leftover file is harmless
+        log.warning("import run %s: could not delete the kept rows", run.pk, exc_info=True)
 
 
 @dataclass
@@ -673,6 +779,15 @@ def import_run_execute(*, run_id: int, now: datetime.datetime) -> dict:
     ImportRun.objects.filter(pk=run.pk, status__in=(ImportStatus.QUEUED, ImportStatus.RUNNING)).update(
         status=ImportStatus.RUNNING, processed_rows=0)
     try:
+        return _execute_and_record(run, now)
+    finally:
+        run.refresh_from_db(fields=["status"])
+        if run.status in (ImportStatus.DONE, ImportStatus.REFUSED, ImportStatus.FAILED):
+            _drop_stage(run)
+
+
+def _execute_and_record(run: ImportRun, now: datetime.datetime) -> dict:
+    try:
         ctx = _execute(run, now)
     except _database_errors():
         raise
@@ -716,11 +831,18 @@ def _execute(run: ImportRun, now: datetime.datetime) -> _Context | None:
             status = ImportRun.objects.filter(pk=run.pk).values_list("status", flat=True).first()
             if status != ImportStatus.RUNNING:
                 return None  # another worker finished it while this one waited for the lock
-            kind = reader.sniff(f, name=run.original_name)
-            for rows in _stream(f, kind, spec, checked):
-                if not checked.error_count:  # after the first bad row, only check (the rest is rolled back)
+            staged = _staged_rows(run, spec)
+            if staged is not None:  # checked at the upload, with the same mapping and categories
+                for rows in staged:
+                    checked.total += len(rows)
                     _write(ctx, rows)
-                progress.update(checked.total)
+                    progress.update(checked.total)
+            else:
+                kind = reader.sniff(f, name=run.original_name)
+                for rows in _stream(f, kind, spec, checked):
+                    if not checked.error_count:  # after the first bad row, only check (the rest is rolled back)
+                        _write(ctx, rows)
+                    progress.update(checked.total)
             if checked.error_count:
                 raise _Refused(checked.listed_errors())
             if ctx.estate_ids:

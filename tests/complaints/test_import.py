@@ -394,3 +394,30 @@ def test_a_number_that_clashes_with_an_existing_order_is_drawn_again(world, uplo
     again = Complaint.objects.get(import_run=run)
     assert again.number != taken.number and again.number.startswith("TS20261130-")
     assert again.events.count() == 1
+
+
+def test_the_import_uses_the_rows_checked_at_upload_and_drops_them(world, upload, monkeypatch):
+    from django.core.files.storage import default_storage
+
+    run = upload(xlsx([row("AE1"), row("AE2", address="某路1号")]))
+    kept = f"{run.file.name}.rows"
+    assert default_storage.exists(kept)
+
+    def no_second_read(*args, **kwargs):
+        raise AssertionError("the file was read again")
+
+    monkeypatch.setattr(svc.reader, "open_rows", no_second_read)
+    run = import_run_confirm(actor=world.users["street_staff"], run=run, now=NOW)
+    assert (run.status, run.created_count, run.triage_count) == (ImportStatus.DONE, 2, 1)
+    c = Complaint.objects.get(external_no="AE1")
+    assert c.raw["工单编号"] == "AE1" and c.received_at == datetime.datetime(2026, 11, 30, 10, 0, tzinfo=TZ)
+    assert not default_storage.exists(kept)
+    assert default_storage.exists(run.file.name)  # the file itself is kept
+
+
+def test_a_refused_file_keeps_no_rows(world, upload):
+    from django.core.files.storage import default_storage
+
+    run = upload(xlsx([row("AF1", code="9999")]))
+    assert run.status == ImportStatus.REFUSED
+    assert not default_storage.exists(f"{run.file.name}.rows")
