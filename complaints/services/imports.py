@@ -3,8 +3,9 @@
 Upload (`import_run_upload`) checks the whole file before anything is kept: a structural problem (not a
 table, a mapped column missing) refuses the upload with a message and keeps nothing; row problems
 (a date like 2026-02-30, an empty 工单编号, an unknown category code, a text too long, a number twice
-in the file) make a run with status 已拒绝 listing each bad line, which can never be imported. A clean
-file becomes a run waiting for confirmation, with the counts the preview shows.
+in the file) make a run with status 未导入（文件有误） listing each bad line, which can never be imported.
+A clean file becomes a run waiting for confirmation (待确认), with the counts the preview shows; the
+checked rows are kept beside the file so that the import does not read and check it a second time.
 
 Confirm (`import_run_confirm`) imports a small file at once and queues a big one (the Celery task
 `complaints.import_run` through the outbox), both ending in `import_run_execute`:
