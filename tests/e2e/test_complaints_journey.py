@@ -9,7 +9,6 @@ thank-you page gives a tracking code; the tracking page (code + last four phone 
 after street_staff sends the order to the firm, 已派给物业企业.
 """
 import datetime
-import importlib
 import re
 
 import pytest
@@ -25,15 +24,6 @@ from ratings.services.policy import ensure_default_policy
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(autouse=True)
-def _categories(db):
-    """The categories a data migration adds: a transactional test before this one flushed them."""
-    from django.apps import apps as django_apps
-
-    seed = importlib.import_module("complaints.migrations.0002_default_categories").seed
-    seed(django_apps, None)
 
 
 @pytest.fixture(autouse=True)
