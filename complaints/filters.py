@@ -105,6 +105,8 @@ class ComplaintFilter(django_filters.FilterSet):
                                           widget=forms.Select(choices=YES_NO))
     excluded = django_filters.BooleanFilter(label=_("不计入考核"), method="filter_excluded",
                                             widget=forms.Select(choices=YES_NO))
+    # The orders of one 12345 import (the import's result page links here); the list is scoped already.
+    import_run = django_filters.NumberFilter(label=_("导入批次号"), field_name="import_run", min_value=1)
     merged = django_filters.BooleanFilter(label=_("显示已并案"), method="filter_merged",
                                           widget=forms.Select(choices=YES_NO))
 
@@ -112,7 +114,7 @@ class ComplaintFilter(django_filters.FilterSet):
         model = Complaint
         fields = ["q", "period", "received_from", "received_to", "district", "street", "community", "estate", "firm",
                   "source", "category", "status", "overdue", "urgency", "major", "supervised", "triage",
-                  "excluded", "merged"]
+                  "excluded", "import_run", "merged"]
         form = FilterForm
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None, now=None):

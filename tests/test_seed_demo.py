@@ -28,6 +28,13 @@ from enterprises.models import ContractStatus, Firm, ServiceContract
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _scratch_var_dir(settings, tmp_path):
+    """The demo writes photos and its 12345 files: into a scratch directory, not the checkout's var/."""
+    settings.VAR_DIR = tmp_path
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
 SEEDS_DIR = Path("/work/shared/seeds")
 
 # Written out by hand from the district's work plan (附件3 / 附件4), not imported.

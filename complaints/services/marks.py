@@ -136,6 +136,10 @@ def complaint_merge(*, actor: User, case: Complaint, reports, comment: str, now:
         report.extension_requested = None
         report.save(update_fields=["status", "merged_into", "extension_requested"])
         numbers.append(report.number)
+    # A report flagged for district supervision hands the flag to its case (the district's queue reads cases).
+    if not case.supervision_flagged and any(r.supervision_flagged for r in reports):
+        case.supervision_flagged = True
+        case.save(update_fields=["supervision_flagged"])
     ComplaintEvent.objects.create(complaint=case, action=Action.MERGE, actor=actor, at=now,
                                   from_status=case.status, to_status=case.status, comment=(comment or "").strip(),
                                   data={"reports": [r.pk for r in reports], "numbers": numbers})

@@ -92,3 +92,18 @@ def test_merged_reports_count_for_their_case_and_excluded_ones_do_not(world, mak
     case.refresh_from_db()
     excluded.refresh_from_db()
     assert not case.supervision_flagged and not excluded.supervision_flagged
+
+
+def test_merging_a_flagged_report_into_its_case_keeps_it_in_the_districts_queue(world, make_complaint):
+    from complaints.selectors import my_tasks
+
+    case = make_complaint(at=at(2026, 12, 1, 10, 0), **GARBAGE)
+    make_complaint(at=at(2026, 12, 2, 10, 0), **GARBAGE_AGAIN)
+    flagged = make_complaint(at=at(2026, 12, 3, 10, 0), **GARBAGE)
+    assert flagged.supervision_flagged and not case.supervision_flagged
+    svc.complaint_merge(actor=world.users["street_staff"], case=case, reports=[flagged], comment="同一事项",
+                        now=at(2026, 12, 3, 11))
+    case.refresh_from_db()
+    assert case.supervision_flagged
+    assert case.pk in [c.pk for c in my_tasks(world.users["district_admin"], at(2026, 12, 3, 12))]
+    assert flagged.pk not in [c.pk for c in my_tasks(world.users["district_admin"], at(2026, 12, 3, 12))]
