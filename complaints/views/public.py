@@ -228,7 +228,8 @@ class TrackView(View):
             _over(request, "complaints.public.track.code", rate, code_key)
             form.add_error(None, _("查询码或手机号后四位不正确"))
             return render(request, self.template_name, {"form": form})
-        return render(request, self.template_name, {"form": TrackForm(initial={"code": code}),
+        # The pair the complainant just typed stays in the form, so 刷新进度 asks again without retyping.
+        return render(request, self.template_name, {"form": TrackForm(initial={"code": code, "phone_last4": digits}),
                                                     "result": public_view(complaint)})
 
 

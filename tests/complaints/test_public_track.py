@@ -182,3 +182,11 @@ def test_a_leaked_codes_digits_cannot_be_tried_out(plaque, client, settings):
         assert 'data-testid="track-result"' in _track(client, other.tracking_code, "9999").content.decode()
     with time_machine.travel(at(2026, 12, 3, 10, 0), tick=False):
         assert 'data-testid="track-result"' in _track(client, c.tracking_code, "5678").content.decode()
+
+
+def test_the_refresh_button_posts_the_code_and_digits_again(plaque, client):
+    c = _submit(plaque, client)
+    form = _track(client, c.tracking_code).context["form"]
+    # 刷新进度 re-posts what the form holds: both fields are filled, so the refresh shows the status again.
+    again = _track(client, form["code"].value(), form["phone_last4"].value())
+    assert again.status_code == 200 and "已受理，等待街道派单" in again.content.decode()
