@@ -779,12 +779,10 @@ def import_run_execute(*, run_id: int, now: datetime.datetime) -> dict:
         return {"run": run.pk, "status": run.status}
     ImportRun.objects.filter(pk=run.pk, status__in=(ImportStatus.QUEUED, ImportStatus.RUNNING)).update(
         status=ImportStatus.RUNNING, processed_rows=0)
-    try:
-        return _execute_and_record(run, now)
-    finally:
-        run.refresh_from_db(fields=["status"])
-        if run.status in (ImportStatus.DONE, ImportStatus.REFUSED, ImportStatus.FAILED):
-            _drop_stage(run)
+    result = _execute_and_record(run, now)  # a database outage raises here, for the task to retry
+    if result["status"] in (ImportStatus.DONE, ImportStatus.REFUSED, ImportStatus.FAILED):
+        _drop_stage(run)  # the run is over: the kept rows are no longer needed
+    return result
 
 
 def _execute_and_record(run: ImportRun, now: datetime.datetime) -> dict:
