@@ -56,6 +56,7 @@ def test_street_staff_uploads_previews_confirms_and_sees_the_result(world, login
     assert "导入完成" in body and 'data-testid="created-count">3<' in body
     assert "建设路与文化路交叉口" in body  # the triage row is listed
     assert reverse("complaints:triage") in body
+    assert f'{reverse("complaints:list")}?import_run={run.pk}' in body  # the list of this run's orders
     assert run.original_name in client.get(reverse("complaints:import_list")).content.decode()
 
 
