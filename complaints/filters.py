@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.choices import RemoteSelect
 from accounts.scope import scope_of
 from accounts.forms import DateInput
+from accounts.filters import EstateChoiceFilter, scoped_choices
 from communities.filters.estates import YES_NO, FilterForm
 from communities.models import Community, District, Estate, Street
 from enterprises.models import Firm
@@ -28,27 +29,6 @@ from inspections.selectors import quarter_of
 from .models import Category, Complaint, Source, Status, Urgency
 
 PERIODS = [("", _("全部")), ("month", _("本月")), ("quarter", _("本季度"))]
-
-
-def _scoped(model, *related):
-    """Choices are the user's own places (visible_to), never anybody else's."""
-
-    def queryset(request):
-        if request is None:
-            return model.objects.none()
-        qs = model.objects.visible_to(request.user)
-        return qs.select_related(*related) if related else qs
-
-    return queryset
-
-
-class EstateModelChoiceField(django_filters.fields.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.community.name} · {obj.name}"
-
-
-class EstateChoiceFilter(django_filters.ModelChoiceFilter):
-    field_class = EstateModelChoiceField
 
 
 def overdue_q(now: datetime.datetime) -> Q:
@@ -80,17 +60,17 @@ class ComplaintFilter(django_filters.FilterSet):
     received_to = django_filters.DateFilter(label=_("受理日期至"), field_name="received_at__date",
                                             lookup_expr="lte", widget=DateInput())
     district = django_filters.ModelChoiceFilter(label=_("区"), field_name="street__district",
-                                                queryset=_scoped(District), empty_label=_("全部"))
-    street = django_filters.ModelChoiceFilter(label=_("街道"), field_name="street", queryset=_scoped(Street),
+                                                queryset=scoped_choices(District), empty_label=_("全部"))
+    street = django_filters.ModelChoiceFilter(label=_("街道"), field_name="street", queryset=scoped_choices(Street),
                                               empty_label=_("全部"))
     # Long lists are searched as the user types (accounts/choices.py); each still validates against the
     # whole visible_to queryset, so a tampered id is an invalid choice.
     community = django_filters.ModelChoiceFilter(
-        label=_("社区"), field_name="estate__community", queryset=_scoped(Community), empty_label=_("全部"),
+        label=_("社区"), field_name="estate__community", queryset=scoped_choices(Community), empty_label=_("全部"),
         widget=RemoteSelect("communities"))
-    estate = EstateChoiceFilter(label=_("小区"), field_name="estate", queryset=_scoped(Estate, "community"),
+    estate = EstateChoiceFilter(label=_("小区"), field_name="estate", queryset=scoped_choices(Estate, "community"),
                                 empty_label=_("全部"), widget=RemoteSelect("estates"))
-    firm = django_filters.ModelChoiceFilter(label=_("物业企业"), field_name="firm", queryset=_scoped(Firm),
+    firm = django_filters.ModelChoiceFilter(label=_("物业企业"), field_name="firm", queryset=scoped_choices(Firm),
                                             empty_label=_("全部"), widget=RemoteSelect("firms"))
     source = django_filters.ChoiceFilter(label=_("来源"), choices=Source.choices, empty_label=_("全部"))
     category = django_filters.ModelChoiceFilter(label=_("类别"), queryset=Category.objects.all(),

@@ -12,7 +12,8 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import RemoteSelect
-from accounts.forms import BootstrapFormMixin, DateInput
+# add_service_errors is imported by the views from here; it lives in accounts.forms.
+from accounts.forms import BootstrapFormMixin, DateInput, add_service_errors  # noqa: F401
 from communities.models import Estate, Street
 
 from .models import Category, Exclusion, MatterType, Satisfaction, Source, Urgency
@@ -23,15 +24,6 @@ PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{5,19}$")
 REGISTER_SOURCES = (Source.WALK_IN, Source.PHONE, Source.MEDIATION, Source.COMMUNITY, Source.SUPERVISION,
                     Source.HOTLINE)
 YES_NO_CHOICES = [("", _("请选择")), ("true", _("是")), ("false", _("否"))]
-
-
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on a field it names, else at the top."""
-    if hasattr(exc, "error_dict"):
-        for key, errors in exc.message_dict.items():
-            form.add_error(key if key in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def form_messages(form: forms.Form) -> list[str]:

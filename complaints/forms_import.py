@@ -163,10 +163,3 @@ class MappingForm(BootstrapFormMixin, forms.Form):
     def to_data(self) -> dict | None:
         """The service's `data` (plain dicts and lists) of a valid form, else None."""
         return self._data if self.is_valid() else None
-
-    def add_service_errors(self, exc):
-        if hasattr(exc, "error_dict"):
-            for key, errors in exc.message_dict.items():
-                self.add_error(key if key in self.fields else None, errors)
-        else:
-            self.add_error(None, exc.messages)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import RemoteSelect
+from accounts.filters import EstateChoiceFilter, scoped_choices
 from communities.filters.estates import YES_NO, FilterForm
 from communities.models import Community, District, Estate, Street
 from enterprises.models import Firm
@@ -24,27 +25,6 @@ from .models import (
     Inspection,
 )
 from .selectors import parse_quarter
-
-
-def _scoped(model, **select):
-    """Choices are the user's own places (visible_to), never anybody else's."""
-
-    def queryset(request):
-        if request is None:
-            return model.objects.none()
-        qs = model.objects.visible_to(request.user)
-        return qs.select_related(*select["related"]) if select.get("related") else qs
-
-    return queryset
-
-
-class EstateModelChoiceField(django_filters.fields.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.community.name} · {obj.name}"
-
-
-class EstateChoiceFilter(django_filters.ModelChoiceFilter):
-    field_class = EstateModelChoiceField
 
 
 class QuarterField(forms.CharField):
@@ -77,22 +57,22 @@ def _place_filters(prefix: str):
     """street / community / estate filters along `prefix` (the path to the estate)."""
     return {
         "street": django_filters.ModelChoiceFilter(
-            label=_("街道"), field_name=f"{prefix}community__street", queryset=_scoped(Street),
+            label=_("街道"), field_name=f"{prefix}community__street", queryset=scoped_choices(Street),
             empty_label=_("全部")),
         # Communities and estates are searched as the user types (accounts/choices.py): only the chosen
         # one is rendered, and the filter still validates against the whole visible_to queryset.
         "community": django_filters.ModelChoiceFilter(
-            label=_("社区"), field_name=f"{prefix}community", queryset=_scoped(Community), empty_label=_("全部"),
+            label=_("社区"), field_name=f"{prefix}community", queryset=scoped_choices(Community), empty_label=_("全部"),
             widget=RemoteSelect("communities")),
         "estate": EstateChoiceFilter(
             label=_("小区"), field_name=prefix.rstrip("_") or "pk",
-            queryset=_scoped(Estate, related=("community",)), empty_label=_("全部"),
+            queryset=scoped_choices(Estate, "community"), empty_label=_("全部"),
             widget=RemoteSelect("estates")),
     }
 
 
 class RubricFilter(django_filters.FilterSet):
-    district = django_filters.ModelChoiceFilter(label=_("区"), queryset=_scoped(District), empty_label=_("全部"))
+    district = django_filters.ModelChoiceFilter(label=_("区"), queryset=scoped_choices(District), empty_label=_("全部"))
     year = django_filters.NumberFilter(label=_("年度"))
     status = django_filters.ChoiceFilter(label=_("状态"), choices=RubricStatus.choices, empty_label=_("全部"))
 
@@ -105,7 +85,7 @@ class RubricFilter(django_filters.FilterSet):
 class InspectionFilter(django_filters.FilterSet):
     street, community, estate = _place_filters("estate__").values()
     firm = django_filters.ModelChoiceFilter(label=_("服务企业"), field_name="estate__firm",
-                                            queryset=_scoped(Firm), empty_label=_("全部"),
+                                            queryset=scoped_choices(Firm), empty_label=_("全部"),
                                             widget=RemoteSelect("firms"))
     date_from = django_filters.DateFilter(label=_("检查日期从"), field_name="date", lookup_expr="gte",
                                           widget=forms.DateInput(attrs={"type": "date"}))
@@ -123,7 +103,7 @@ class InspectionFilter(django_filters.FilterSet):
 
 class OrderFilter(django_filters.FilterSet):
     street, community, estate = _place_filters("estate__").values()
-    firm = django_filters.ModelChoiceFilter(label=_("物业企业"), field_name="firm", queryset=_scoped(Firm),
+    firm = django_filters.ModelChoiceFilter(label=_("物业企业"), field_name="firm", queryset=scoped_choices(Firm),
                                             empty_label=_("全部"), widget=RemoteSelect("firms"))
     status = django_filters.ChoiceFilter(label=_("状态"), choices=OrderStatus.choices, empty_label=_("全部"))
     overdue = django_filters.BooleanFilter(label=_("逾期"), method="filter_overdue",

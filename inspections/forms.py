@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import RemoteSelect
-from accounts.forms import BootstrapFormMixin, DateInput
+# add_service_errors is imported by the views from here; it lives in accounts.forms.
+from accounts.forms import BootstrapFormMixin, DateInput, add_service_errors  # noqa: F401
 from communities.models import Category, District, Street
 
 from .models import Inspection, InspectionKind
@@ -38,15 +39,6 @@ class MultipleImageField(forms.FileField):
         if isinstance(data, (list, tuple)):
             return [single(d, initial) for d in data if d]
         return [single(data, initial)] if data else []
-
-
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on a field it names, else at the top."""
-    if hasattr(exc, "error_dict"):
-        for key, errors in exc.message_dict.items():
-            form.add_error(key if key in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def today() -> datetime.date:

@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import RemoteSelect
+from accounts.filters import scoped_choices
 from accounts.forms import BootstrapFormMixin
 from communities.models import (
     Category,
@@ -34,17 +35,6 @@ class FilterForm(BootstrapFormMixin, forms.Form):
             field.widget.attrs["class"] = f"{css} {size}"
 
 
-def _scoped(model):
-    """A callable queryset: the choices a filter offers are the user's own places."""
-
-    def queryset(request):
-        if request is None:
-            return model.objects.none()
-        return model.objects.visible_to(request.user)
-
-    return queryset
-
-
 def _yes_no(label, **kwargs):
     return django_filters.BooleanFilter(label=label, widget=forms.Select(choices=YES_NO), **kwargs)
 
@@ -55,14 +45,14 @@ class EstateFilter(django_filters.FilterSet):
         widget=forms.TextInput(attrs={"placeholder": _("小区名称或地址")}),
     )
     district = django_filters.ModelChoiceFilter(
-        label=_("区"), field_name="community__street__district", queryset=_scoped(District),
+        label=_("区"), field_name="community__street__district", queryset=scoped_choices(District),
         empty_label=_("全部"),
     )
     street = django_filters.ModelChoiceFilter(
-        label=_("街道"), field_name="community__street", queryset=_scoped(Street), empty_label=_("全部"),
+        label=_("街道"), field_name="community__street", queryset=scoped_choices(Street), empty_label=_("全部"),
     )
     community = django_filters.ModelChoiceFilter(
-        label=_("社区"), field_name="community", queryset=_scoped(Community), empty_label=_("全部"),
+        label=_("社区"), field_name="community", queryset=scoped_choices(Community), empty_label=_("全部"),
         widget=RemoteSelect("communities"),  # searched as the user types (accounts/choices.py)
     )
     management_mode = django_filters.ChoiceFilter(
@@ -75,7 +65,7 @@ class EstateFilter(django_filters.FilterSet):
     old = _yes_no(_("老旧小区"), method="filter_old")
     in_renovation_programme = _yes_no(_("纳入老旧小区改造"))
     firm = django_filters.ModelChoiceFilter(
-        label=_("服务企业"), field_name="firm", queryset=_scoped(Firm), empty_label=_("全部"),
+        label=_("服务企业"), field_name="firm", queryset=scoped_choices(Firm), empty_label=_("全部"),
         widget=RemoteSelect("firms"),
     )
     has_committee = _yes_no(_("有在任业委会"), method="filter_has_committee")

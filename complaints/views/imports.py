@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from accounts.excel import xlsx_response
+from accounts.forms import add_service_errors
 from accounts.scope import scope_of
 from accounts.views import ScopedListView
 from communities.models import District, Estate
@@ -281,7 +282,7 @@ class MappingCreateView(ImportsMixin, View):
                 try:
                     mapping = mapping_create(actor=request.user, district=district, data=data)
                 except ValidationError as exc:
-                    form.add_service_errors(exc)
+                    add_service_errors(form, exc)
                 else:
                     messages.success(request, _("已保存列映射“%(n)s”。") % {"n": mapping.name})
                     return redirect("complaints:mapping_detail", pk=mapping.pk)
@@ -308,7 +309,7 @@ class MappingEditView(ImportsMixin, View):
                 try:
                     mapping = mapping_update(actor=request.user, mapping=mapping, data=data)
                 except ValidationError as exc:
-                    form.add_service_errors(exc)
+                    add_service_errors(form, exc)
                 else:
                     messages.success(request, _("已保存列映射“%(n)s”。") % {"n": mapping.name})
                     return redirect("complaints:mapping_detail", pk=mapping.pk)
