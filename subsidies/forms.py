@@ -5,12 +5,12 @@ import datetime
 from decimal import Decimal
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import RemoteSelectMultiple
 from accounts.forms import BootstrapFormMixin, DateInput
+from accounts.forms import add_service_errors as form_errors  # the views import it from here
 from communities.models import District, Estate
 
 from .models import SubsidyPolicy
@@ -25,15 +25,6 @@ def pilot_estate_choices(district: District):
     """The estates a district's subsidy policy may name as pilots (the form's choices and
     /choices/estates/?purpose=pilot)."""
     return Estate.objects.filter(community__street__district=district)
-
-
-def form_errors(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on a field it names, else above the form."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 class MonthInput(forms.DateInput):

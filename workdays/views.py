@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
+from accounts.forms import add_service_errors as _add_errors
+
 from .forms import BulkForm, DayAddForm, YearEnterForm, YearOpenForm
 from .models import FIRST_YEAR, LAST_YEAR, CalendarFallback, CalendarYear
 from .selectors import calendar_year_days, calendar_year_rows, missing_calendar_years
@@ -25,15 +27,6 @@ from .services import (
     calendar_year_enter,
     may_edit_calendar,
 )
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    """A service's ValidationError on the form: on a field it names, else at the top."""
-    if hasattr(exc, "error_dict"):
-        for key, errors in exc.message_dict.items():
-            form.add_error(key if key in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 class YearListView(LoginRequiredMixin, View):

@@ -20,6 +20,7 @@ from django.views import View
 from accounts.history import history_rows
 from accounts.scope import scope_of
 from accounts.views import ScopedDetailView, ScopedListView
+from accounts.forms import add_service_errors as _form_errors
 from communities.models import District, Estate
 from enterprises.filters import FirmFilter
 from enterprises.forms import FirmContactForm, FirmForm
@@ -84,15 +85,6 @@ class FirmDetailView(ScopedDetailView):
         ctx["can_edit"] = bool(firm_editable_fields(actor=user, firm=firm)) and \
             Firm.objects.editable_by(user).filter(pk=firm.pk).exists()
         return ctx
-
-
-def _form_errors(form, exc: ValidationError):
-    """Put a service's ValidationError on the form (fields it doesn't show become form errors)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 class FirmCreateView(LoginRequiredMixin, View):

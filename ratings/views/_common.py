@@ -1,22 +1,13 @@
 """Small helpers shared by the ratings pages."""
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.http import Http404
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from accounts.views import ScopedListView
-
-
-def form_errors(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on a field it names, else above the form."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
+from accounts.forms import add_service_errors as form_errors  # the views import it from here
 
 
 def not_found():
