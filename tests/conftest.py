@@ -62,6 +62,11 @@ def _rows_seeded_by_migrations(request):
     from workdays.models import CalendarDay, CalendarYear
     from workdays.seeding import seed_from_library
 
+    # A flush also recreates the content types under new ids: forget the ids this process cached
+    # (the credit records point at their source through a content type).
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
     if not CalendarYear.objects.filter(pk=2026).exists():
         seed_from_library(year_model=CalendarYear, day_model=CalendarDay, now=timezone.now())
     if not Category.objects.exists():
