@@ -8,11 +8,13 @@ withdraws it (`disqualification_withdraw`) while the quarter is not published.
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
+from collections import defaultdict, deque
+from itertools import takewhile
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Min
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,7 +26,7 @@ from ratings.services.scores import disqualification_withdraw, disqualify
 
 from ..models import Action, Complaint, ComplaintEvent
 from . import notices
-from .flow import OPEN, _locked, _text, _transition, action_refusal
+from .flow import OPEN, _check_aware, _locked, _text, _transition, action_refusal
 from .policy import policy_on
 
 MAJOR_REASON_MARK = "重大投诉"  # the district's disqualifying reason naming major complaints contains this
@@ -148,78 +150,137 @@ def complaint_merge(*, actor: User, case: Complaint, reports, comment: str, now:
 
 # --- repeated complaints on one estate -------------------------------------------------------------------------
 
+def _chunks(ids, n: int = 5000):
+    ids = list(ids)
+    for i in range(0, len(ids), n):
+        yield ids[i:i + n]
+
+
 def _flag_candidates(estate_ids, now) -> dict[int, int]:
     """case id -> estate id of the open cases to flag: per estate, whenever `supervision_reports` reports
     (orders, merged ones included, excluded ones left out) were received within `supervision_days`
     consecutive days, the newest open case among them (a merged report counts for its case) — unless one
-    of those cases is flagged already: the district is asked once per run of repeated reports."""
-    from communities.models import Estate
+    of those cases is flagged already: the district is asked once per run of repeated reports.
 
-    estates = {e.pk: e for e in Estate.objects.select_related("community__street__district")
-               .filter(pk__in=list(estate_ids))}
-    if not estates:
-        return {}
-    rows = defaultdict(list)
+    One pass per estate with a sliding window, linear in the estate's reports (an import of 100,000 orders
+    reads them once): the window keeps, per open case, how many of its reports it holds, the reports on open
+    cases in order, and how many of them belong to a case flagged already (or picked by this pass)."""
+    from communities.models import District, Estate
+
+    estate_ids = list(estate_ids)
     # Only estates with an open case can flag anything; read their orders from D days before the oldest open one.
-    oldest = dict(Complaint.objects.cases().open().filter(estate_id__in=estates).order_by()
-                  .values("estate_id").annotate(first=Min("received_at")).values_list("estate_id", "first"))
+    oldest, open_cases = {}, {}
+    for chunk in _chunks(estate_ids):
+        opened = Complaint.objects.cases().open().filter(estate_id__in=chunk).order_by()
+        oldest.update(opened.values("estate_id").annotate(first=Min("received_at")).values_list("estate_id", "first"))
+        open_cases.update(opened.values_list("pk", "supervision_flagged"))
     if not oldest:
         return {}
-    policies = {}
-    for estate_id in oldest:
-        district = estates[estate_id].community.street.district
-        policies[estate_id] = policy_on(district, timezone.localtime(now).date())
+    district_of = dict(Estate.objects.filter(pk__in=list(oldest)).values_list("pk", "community__street__district_id"))
+    day = timezone.localtime(now).date()
+    district_policy = {d.pk: policy_on(d, day) for d in District.objects.filter(pk__in=set(district_of.values()))}
+    policies = {e: district_policy[d] for e, d in district_of.items()}
     since = min(first - datetime.timedelta(days=policies[e].supervision_days) for e, first in oldest.items())
-    for pk, estate_id, received_at, merged_into_id, status, flagged in (
-            Complaint.objects.filter(estate_id__in=list(oldest), received_at__gte=since, excluded="")
-            .order_by("estate_id", "received_at", "pk")
-            .values_list("pk", "estate_id", "received_at", "merged_into_id", "status", "supervision_flagged")):
-        rows[estate_id].append((received_at, pk, merged_into_id, status, flagged))
-    open_cases = {pk: flagged for pk, flagged in Complaint.objects.cases().open()
-                  .filter(estate_id__in=list(oldest)).values_list("pk", "supervision_flagged")}
     out = {}
-    for estate_id, orders in rows.items():
-        policy = policies[estate_id]
-        span = datetime.timedelta(days=policy.supervision_days)
-        start = 0
-        for end in range(len(orders)):
-            while orders[end][0] - orders[start][0] >= span:
-                start += 1
-            if end - start + 1 < policy.supervision_reports:
-                continue
-            # The open cases the window's reports belong to (a merged report counts for its case).
-            cases = {}
-            for received, pk, merged, _status, _flagged in orders[start:end + 1]:
-                case = merged if merged is not None else pk
-                if case in open_cases:
-                    cases[case] = max(received, cases.get(case, received))
-            if not cases or any(open_cases[c] or c in out for c in cases):
-                continue  # nothing open, or already put before the district
-            newest = max(cases, key=lambda c: (cases[c], c))
-            out[newest] = estate_id
+    for chunk in _chunks(sorted(oldest), 500):
+        rows = defaultdict(list)
+        for estate_id, received_at, pk, merged_into_id in (
+                Complaint.objects.filter(estate_id__in=chunk, received_at__gte=since, excluded="")
+                .order_by("estate_id", "received_at", "pk")
+                .values_list("estate_id", "received_at", "pk", "merged_into_id").iterator(chunk_size=5000)):
+            rows[estate_id].append((received_at, merged_into_id if merged_into_id is not None else pk))
+        for estate_id, orders in rows.items():
+            for case in _window_picks(orders, policies[estate_id], open_cases, out):
+                out[case] = estate_id
     return out
+
+
+def _window_picks(orders, policy, open_cases: dict[int, bool], picked: dict):
+    """The cases to flag among one estate's reports [(received, case)], oldest first (see _flag_candidates)."""
+    span = datetime.timedelta(days=policy.supervision_days)
+    need = policy.supervision_reports
+    held = defaultdict(int)    # open case -> its reports in the window
+    on_open = deque()          # (received, case) of the window's reports on open cases, oldest first
+    blocked = 0                # of those, the reports of a case flagged already or picked
+    mine = set()
+    start = 0
+    for end, (received, case) in enumerate(orders):
+        if case in open_cases:
+            held[case] += 1
+            on_open.append((received, case))
+            blocked += bool(open_cases[case] or case in picked or case in mine)
+        while received - orders[start][0] >= span:
+            gone = orders[start][1]
+            if gone in open_cases:
+                held[gone] -= 1
+                on_open.popleft()
+                blocked -= bool(open_cases[gone] or gone in picked or gone in mine)
+            start += 1
+        if end - start + 1 < need or not on_open or blocked:
+            continue  # too few reports, nothing open, or already put before the district
+        # The newest open case: the latest report's case (ties on the time: the highest case id).
+        last = on_open[-1][0]
+        pick = max(c for _r, c in takewhile(lambda item: item[0] == last, reversed(on_open)))
+        mine.add(pick)
+        blocked += held[pick]
+        yield pick
 
 
 def complaints_flag_repeated(*, estate_ids, now: datetime.datetime) -> int:
     """Flag for district supervision (提请区督办) the newest open case wherever the policy's N reports on one estate
-    fall within its D days; the district is told once per case. Idempotent; returns how many were flagged."""
-    flagged = 0
-    for case_id in sorted(_flag_candidates(estate_ids, now)):
-        with transaction.atomic():
-            case = (Complaint.objects.select_for_update(of=("self",)).select_related("street", "policy", "handled_by")
-                    .filter(pk=case_id, supervision_flagged=False).first())
-            if case is None or case.status not in OPEN:
-                continue
-            event = _transition(case, Action.FLAG_REPEATED, actor=None, now=now,
-                                comment=_("同一小区在 %(d)d 天内收到 %(n)d 次以上投诉，提请区督办。") % {
-                                    "d": case.policy.supervision_days, "n": case.policy.supervision_reports})
-            case.supervision_flagged = True
-            case.save(update_fields=["supervision_flagged"])
-            notices.send(case, levels=notices.HANDOFFS[Action.FLAG_REPEATED], key=f"complaint:{case.pk}:flagged",
-                         title=_("投诉工单 %(n)s：同一小区多次投诉，提请区督办") % {"n": case.number},
-                         body=event.comment)
-            flagged += 1
-    return flagged
+    fall within its D days. Idempotent; returns how many were flagged.
+
+    Set-based, in one transaction (an import may flag thousands): the cases are locked, one FLAG_REPEATED
+    event each is written in bulk and the flag set with one UPDATE. The flow's rule for this system action
+    is "the case is open", which the locking query applies. The district is told once per call: of the case
+    itself when there is one, else one summary pointing at its task list (where flagged cases wait)."""
+    _check_aware(now)
+    candidates = _flag_candidates(estate_ids, now)
+    if not candidates:
+        return 0
+    flagged = []
+    with transaction.atomic():
+        for chunk in _chunks(sorted(candidates)):
+            flagged += list(Complaint.objects.select_for_update(of=("self",))
+                            .select_related("street__district", "policy")
+                            .filter(pk__in=chunk, supervision_flagged=False, status__in=OPEN).order_by("pk"))
+        if not flagged:
+            return 0
+        events = []
+        for case in flagged:
+            events.append(ComplaintEvent(
+                complaint=case, action=Action.FLAG_REPEATED, actor=None, at=now, from_status=case.status,
+                to_status=case.status, data={},
+                comment=_("同一小区在 %(d)d 天内收到 %(n)d 次以上投诉，提请区督办。") % {
+                    "d": case.policy.supervision_days, "n": case.policy.supervision_reports}))
+        ComplaintEvent.objects.bulk_create(events, batch_size=2000)
+        for chunk in _chunks([c.pk for c in flagged]):
+            Complaint.objects.filter(pk__in=chunk).update(supervision_flagged=True)
+        _tell_district(flagged, events)
+    return len(flagged)
+
+
+def _tell_district(flagged: list[Complaint], events: list[ComplaintEvent]):
+    levels = notices.HANDOFFS[Action.FLAG_REPEATED]
+    if len(flagged) == 1:
+        case = flagged[0]
+        notices.send(case, levels=levels, key=f"complaint:{case.pk}:flagged",
+                     title=_("投诉工单 %(n)s：同一小区多次投诉，提请区督办") % {"n": case.number},
+                     body=events[0].comment)
+        return
+    from accounts.services import notify
+
+    by_district = defaultdict(list)
+    for case in flagged:
+        by_district[case.street.district].append(case)
+    for district, cases in by_district.items():
+        estates = len({c.estate_id for c in cases})
+        numbers = "、".join(c.number for c in cases[:5]) + ("等" if len(cases) > 5 else "")
+        notify(users=notices.recipients(cases[0], "district"),
+               key=f"complaints:flagged:{district.pk}:{cases[0].pk}-{cases[-1].pk}:{len(cases)}",
+               title=_("%(c)d 件投诉工单提请区督办（%(e)d 个小区多次投诉）") % {"c": len(cases), "e": estates},
+               body=_("工单 %(numbers)s。请在“我的待办”中逐件督办。") % {"numbers": numbers},
+               url=reverse("complaints:tasks"))
 
 
 __all__ = ["complaint_mark_major", "complaint_unmark_major", "complaint_merge", "complaints_flag_repeated",
