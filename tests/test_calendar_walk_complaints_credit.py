@@ -58,8 +58,8 @@ Complaints (C1–C13; 山城街道 = 梅花园 and 锦绣花园, 北庄街道 = 
       after it, Thu 10-09, due 24:00 10-10; answer due 10, 11 (Sat), 13, 14, 15 -> 24:00 10-15.
                                                                                    open 10-03 … 10-16
   C13 北庄花园, 特急 (15 minutes): assigned 08-04 08:35, due 08:50, signed 08:58: late, marked by the signing
-      itself (the 08:05 run saw it in time, the 09:05 run finds it signed: no step, no notice). Marked a
-      重大投诉 the next day: the estate loses 2025Q3 and firm 乙 gets a disqualified record.
+      itself; the next run (09:05) finds it signed: no OVERDUE event, no step, no notice. Marked a 重大投诉
+      the next day: the estate loses 2025Q3 and firm 乙 gets a disqualified record.
                                                                                    open 08-04 … 08-11
   Spans: 8 + 23 (01-20 … 02-11) + 6 + 2 + 1 + 14 + 8 + 22 (09-26 … 10-17) + 15 + 12 = 111 days.
 
