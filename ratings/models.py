@@ -327,12 +327,13 @@ class StarRating(models.Model):
     `superseded_at` and `superseded_by` set; the current version is the one without them.
     """
 
-    # No index of its own: one_rating_version_per_estate_period (period, estate, version) serves every
-    # lookup by period, and the current rows' partial unique index those of current results.
+    # The quarterly job writes 12,000 rows at once, so every index costs (issue 10). No index of their own:
+    # the period's lookups use the current rows' partial indexes (one_current_rating_per_estate_period,
+    # rating_current_period_tier); the estate's use one_rating_version_per_estate (estate, period, version).
     period = models.ForeignKey(RatingPeriod, on_delete=models.PROTECT, related_name="ratings",
                                verbose_name=_("评定期"), db_index=False)
     estate = models.ForeignKey("communities.Estate", on_delete=models.PROTECT, related_name="star_ratings",
-                               verbose_name=_("小区"))
+                               verbose_name=_("小区"), db_index=False)
     firm = models.ForeignKey("enterprises.Firm", null=True, blank=True, on_delete=models.PROTECT,
                              related_name="star_ratings", verbose_name=_("物业企业"))
     inspection_count = models.PositiveSmallIntegerField(_("检查次数"), default=0)
@@ -346,10 +347,12 @@ class StarRating(models.Model):
     computed_at = models.DateTimeField(_("计算时间"))
     version = models.PositiveSmallIntegerField(_("版本"), default=1)
     superseded_at = models.DateTimeField(_("被更正时间"), null=True, blank=True)
-    superseded_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+    # Set on corrected rows only (a few): partial indexes below, not a full one that stores 12,000 NULLs a quarter.
+    superseded_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, db_index=False,
                                       related_name="supersedes", verbose_name=_("更正后版本"))
     correction_reason = models.TextField(_("更正原因"), blank=True)
     corrected_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     db_index=False,
                                      related_name="+", verbose_name=_("更正人"))
     corrected_at = models.DateTimeField(_("更正时间"), null=True, blank=True)
 
@@ -365,8 +368,9 @@ class StarRating(models.Model):
             # and a row with superseded_by always has superseded_at (check below).
             models.UniqueConstraint(fields=["period", "estate"], condition=Q(superseded_at__isnull=True),
                                     name="one_current_rating_per_estate_period"),
-            models.UniqueConstraint(fields=["period", "estate", "version"],
-                                    name="one_rating_version_per_estate_period"),
+            # Estate first: it also serves the estate's own lookups (its ratings, the PROTECT check).
+            models.UniqueConstraint(fields=["estate", "period", "version"],
+                                    name="one_rating_version_per_estate"),
             models.CheckConstraint(condition=Q(version__gte=1), name="rating_version_from_1"),
             models.CheckConstraint(condition=Q(superseded_by__isnull=True) | Q(superseded_at__isnull=False),
                                    name="rating_superseded_has_date"),
@@ -376,7 +380,11 @@ class StarRating(models.Model):
         # The public page's order, period by period, tier by tier, estate by estate (ratings/views/public.py):
         # a page is a short index scan, and its counts per (period, tier) read the index only.
         indexes = [models.Index(fields=["period", "tier", "estate"], condition=Q(superseded_at__isnull=True),
-                                name="rating_current_period_tier")]
+                                name="rating_current_period_tier"),
+                   models.Index(fields=["superseded_by"], condition=Q(superseded_by__isnull=False),
+                                name="rating_superseded_by"),
+                   models.Index(fields=["corrected_by"], condition=Q(corrected_by__isnull=False),
+                                name="rating_corrected_by")]
 
     def __str__(self):
         return f"{self.estate} {self.period.label} {self.tier}★"
