@@ -413,6 +413,7 @@ class ImportMapping(models.Model):
 
 
 class ImportStatus(models.TextChoices):
+    CHECKING = "checking", _("检查中")  # a big file, checked by the task complaints.import_check
     UPLOADED = "uploaded", _("待确认")
     QUEUED = "queued", _("排队中")
     RUNNING = "running", _("导入中")

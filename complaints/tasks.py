@@ -19,3 +19,11 @@ def import_run_task(run_id: int):
     from .services.imports import import_run_execute
 
     return import_run_execute(run_id=run_id, now=timezone.now())
+
+
+@shared_task(name="complaints.import_check", **IDEMPOTENT_JOB)
+def import_check_task(run_id: int):
+    """Check one big uploaded hotline file (idempotent: a run no longer 检查中 is left alone)."""
+    from .services.imports import import_run_check
+
+    return import_run_check(run_id=run_id, now=timezone.now())

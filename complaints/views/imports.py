@@ -5,9 +5,10 @@ district (they choose it) and keep the district's column mappings; district staf
 mappings; everybody else (communities, firms) gets 404 on every page here. A run outside one's scope is a
 404 too (`ImportRun.objects.visible_to` / `editable_by`).
 
-Flow: 上传 (the whole file is checked at once) → the run page shows the check and the first rows as mapped
-→ 确认导入 → small files are imported in the request, big ones by the task while the run page polls its
-progress (htmx, every second) → the same page shows the result.
+Flow: 上传 (a small file is checked at once; a big one is checked by a task while the run page polls its
+progress, 检查中) → the run page shows the check and the first rows as mapped → 确认导入 → small files are
+imported in the request, big ones by the task while the run page polls its progress (htmx, every second) →
+the same page shows the result.
 """
 from __future__ import annotations
 
@@ -45,6 +46,7 @@ from ..services.imports import (
 )
 
 FINISHED = (ImportStatus.DONE, ImportStatus.REFUSED, ImportStatus.FAILED)
+IN_PROGRESS = (ImportStatus.CHECKING, ImportStatus.QUEUED, ImportStatus.RUNNING)  # a task works on it: poll
 
 
 def sees_imports(user) -> bool:
@@ -123,6 +125,8 @@ class ImportUploadView(ImportsMixin, View):
             else:
                 if run.status == ImportStatus.REFUSED:
                     messages.error(request, _("文件有错误，未导入任何工单。请按下面列出的行修改后重新上传。"))
+                elif run.status == ImportStatus.CHECKING:
+                    messages.info(request, _("文件较大，正在后台检查，请稍候。"))
                 else:
                     messages.success(request, _("文件检查通过，请核对预览后确认导入。"))
                 return redirect("complaints:import_detail", pk=run.pk)
@@ -130,7 +134,7 @@ class ImportUploadView(ImportsMixin, View):
 
 
 class ImportDetailView(ImportsMixin, View):
-    """The run: check result and preview (待确认), progress (排队中/导入中), result (已完成/未导入/失败)."""
+    """The run: progress (检查中, 排队中, 导入中), check result and preview (待确认), result (已完成/未导入/失败)."""
 
     template_name = "complaints/import_detail.html"
 
@@ -170,11 +174,12 @@ def _result(user, run: ImportRun) -> dict:
 
 
 class ImportProgressView(ImportsMixin, View):
-    """The progress bar (htmx polls it every second); once the run is finished, the page reloads."""
+    """The progress bar of a check or an import (htmx polls it every second); once the run has left 检查中,
+    排队中 or 导入中, the page reloads and shows what came of it."""
 
     def get(self, request, pk):
         run = get_object_or_404(ImportRun.objects.visible_to(request.user), pk=pk)
-        if run.status in FINISHED or run.status == ImportStatus.UPLOADED:
+        if run.status not in IN_PROGRESS:
             response = HttpResponse(status=204)
             response["HX-Refresh"] = "true"
             return response
