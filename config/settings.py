@@ -96,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "accounts.context_processors.notifications",
+                "accounts.context_processors.menu",
                 "workdays.context_processors.calendar_warning",
             ],
         },

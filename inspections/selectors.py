@@ -8,9 +8,10 @@ from decimal import Decimal
 
 from django.db.models import Count, Q
 
+from accounts.scope import scope_of
 from communities.models import Estate
 
-from .models import Inspection, InspectionFrequency, InspectionStatus
+from .models import Inspection, InspectionFrequency, InspectionStatus, OrderStatus, RectificationOrder
 
 DEFAULT_PER_QUARTER = 1
 
@@ -179,3 +180,20 @@ def inspection_sheet(inspection) -> tuple[list[CategoryBlock], Decimal, Decimal,
     scored = sum((b.scored for b in blocks.values()), Decimal("0"))
     max_total = sum((b.max_points for b in blocks.values()), Decimal("0"))
     return list(blocks.values()), scored, max_total, photos_by_item.get(None, [])
+
+
+# --- what waits on a user (the menu's 待办, accounts/menu.py) ----------------------------------------------
+
+def orders_to_accept(user):
+    """Answered rectification orders the user's streets or communities must accept or return
+    (`accept` / `reject` in inspections/services/orders.py): the rows of the order list filtered by
+    status 已回复待验收, for the streets and communities the user edits."""
+    return RectificationOrder.objects.editable_by(user).filter(status=OrderStatus.ANSWERED)
+
+
+def orders_waiting_on_firm(user, status: str):
+    """Orders in `status` (待整改, 退回重改 or 已逾期: the ones the firm answers) sent to the user's firms."""
+    if status not in (OrderStatus.ISSUED, OrderStatus.RETURNED, OrderStatus.OVERDUE):
+        raise ValueError(f"a firm does not act on orders in status {status!r}")
+    firms = scope_of(user).ids("firm", edit=True)
+    return RectificationOrder.objects.filter(firm_id__in=firms, status=status)

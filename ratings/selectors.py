@@ -237,3 +237,20 @@ def yearly_ratings(*, user, year: int) -> list[dict]:
                     "tier": tier, "held_tier": held["tier"], "held_quarter": held["period__quarter"],
                     "lowered": tier < held["tier"], "decision": decisions.get(r["estate_id"])})
     return out
+
+
+# --- what waits on a user (the menu's 待办, accounts/menu.py) ----------------------------------------------
+
+def applications_to_report(user):
+    """Applications the user's streets must review and report to the district (or return): status 已申报
+    on estates of the streets the user edits (`report` in ratings/services/applications.py)."""
+    streets = scope_of(user).ids("street", edit=True)
+    return Application.objects.filter(status=ApplicationStatus.SUBMITTED, estate__community__street_id__in=streets)
+
+
+def applications_to_accept(user):
+    """Applications reported by the streets that the user's districts must accept or reject: status 街道已审核上报
+    on estates of the districts the user edits (`accept` / `reject`)."""
+    districts = scope_of(user).ids("district", edit=True)
+    return Application.objects.filter(status=ApplicationStatus.REPORTED,
+                                      estate__community__street__district_id__in=districts)

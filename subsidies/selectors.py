@@ -10,17 +10,18 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, Exists, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from accounts.models import Role
 from accounts.money import round_half_up
 from accounts.scope import scope_of
 from accounts.versions import version_in_force
 from communities.models import Street
 from enterprises.models import Firm
 
-from .models import PassOn, Payout, PayoutBatch, PayoutKind, SubsidyPolicy
-from .services.approvals import pass_on_due
+from .models import BatchStatus, PassOn, Payout, PayoutBatch, PayoutKind, SubsidyPolicy
+from .services.approvals import TRANSITIONS, pass_on_due
 
 ZERO = Decimal("0.00")
 MONEY_OUT = DecimalField(max_digits=14, decimal_places=2)
@@ -210,3 +211,26 @@ def current_policies(districts) -> dict:
     for p in SubsidyPolicy.objects.filter(district__in=districts).order_by("district_id", "-effective_from"):
         out.setdefault(p.district_id, p)
     return out
+
+
+# --- what waits on a user (the menu's 待办, accounts/menu.py) ----------------------------------------------
+
+def batches_awaiting(user, action: str):
+    """Batches in the state `action` starts from (services/approvals.py TRANSITIONS), in the districts where
+    the user holds a role that may take it: e.g. "check" -> 已生成 batches for the district's staff and
+    administrators, "approve" -> 已审核 batches for its administrators only."""
+    sources, _target, roles = TRANSITIONS[action]
+    scope = scope_of(user)
+    districts = set().union(*(scope.by_role.get(role, ()) for role in roles))
+    return PayoutBatch.objects.filter(status__in=sources, district_id__in=districts)
+
+
+def batches_to_pass_on(user):
+    """Batches disbursed to the streets (已拨付街道) in which one of the user's streets still owes a firm a
+    non-zero sum it has not recorded as passed on (services/approvals.pass_on_due, pass_on_record)."""
+    streets = scope_of(user).by_role.get(Role.STREET_STAFF, frozenset())
+    recorded = PassOn.objects.filter(batch=OuterRef("batch"), street=OuterRef("street"), firm=OuterRef("firm"))
+    owed = (Payout.objects.filter(batch=OuterRef("pk"), street_id__in=streets, firm__isnull=False)
+            .exclude(Exists(recorded)).order_by().values("street_id", "firm_id")
+            .annotate(total=Sum("amount")).exclude(total=0))
+    return PayoutBatch.objects.filter(status=BatchStatus.DISBURSED).filter(Exists(owed))

@@ -1,4 +1,4 @@
-"""Complaint panels other apps' pages include, and the 投诉处理 menu.
+"""Complaint panels other apps' pages include.
 
 Each panel fetches its own scoped data (`visible_to(user)`), so the including page passes only the object
 and the user, as the inspection panels do:
@@ -6,7 +6,8 @@ and the user, as the inspection panels do:
     {% load complaint_panels %}
     {% estate_complaints_panel estate user %}   {# communities/estate_detail.html #}
     {% firm_complaints_panel firm user %}       {# enterprises/firm_detail.html #}
-    {% complaints_menu %}                       {# base.html #}
+
+The complaint pages of the menu are declared with the rest of the menu in accounts/menu.py.
 """
 from django import template
 from django.urls import reverse
@@ -18,18 +19,11 @@ from inspections.selectors import quarter_of
 from .. import selectors
 from ..models import Complaint
 from ..views.cases_common import LIST_RELATED, mark_clocks
-from ..views.cases_menu import menu_for
 from ..views.cases_rates import fmt, weight_for
 
 register = template.Library()
 
 PANEL_ROWS = 8
-
-
-@register.inclusion_tag("complaints/_nav.html", takes_context=True)
-def complaints_menu(context):
-    request = context.get("request")
-    return {"items": menu_for(request.user) if request is not None else []}
 
 
 def _panel(user, complaints, district_ids, **filters):

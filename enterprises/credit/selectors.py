@@ -19,7 +19,7 @@ from ..models import (
     Firm,
     ObjectionStatus,
 )
-from .permissions import Unit, units_of
+from .permissions import CITY, KEEPER_ROLES, Unit, units_of
 
 RECORD_RELATED = ("firm", "rule", "recording_district", "recording_street", "estate")
 
@@ -120,3 +120,33 @@ def public_records(on: datetime.date):
 def public_blacklist(on: datetime.date):
     return (BlacklistEntry.objects.in_force(on).select_related("firm", "district")
             .order_by("-starts_on", "firm__name", "pk"))
+
+
+# --- what waits on a user (the menu's 待办, accounts/menu.py) ----------------------------------------------
+
+def queue_rows(user: User) -> tuple:
+    """(records to confirm, objections to decide): the two lists of the 信用待办 page for keepers, built
+    for counting on every page without the street query `units_of` makes for the units' names (a street
+    unit needs only its street id here: `_unit_q` reads nothing else of it, and street units decide no
+    objections)."""
+    scope = scope_of(user)
+    units = [CITY] if scope.city_admin else []
+    districts = set().union(*(scope.by_role.get(role, ()) for role in KEEPER_ROLES["district"]))
+    units += [Unit(d) for d in sorted(districts)]
+    units += [Unit(None, s) for s in sorted(set().union(*(scope.by_role.get(role, ())
+                                                         for role in KEEPER_ROLES["street"])))]
+    if not units:
+        return CreditRecord.objects.none(), CreditObjection.objects.none()
+    open_objection = CreditObjection.objects.filter(record=OuterRef("pk"), status=ObjectionStatus.OPEN)
+    to_confirm = (CreditRecord.objects.filter(status=CreditStatus.NOTIFIED).filter(_unit_q(units, above=False))
+                  .exclude(Exists(open_objection)))
+    to_decide = CreditObjection.objects.filter(status=ObjectionStatus.OPEN,
+                                               record__in=CreditRecord.objects.filter(_unit_q(units, above=True)))
+    return to_confirm, to_decide
+
+
+def years_to_review(user: User):
+    """Credit years the city's administrators have still to review (已计算待审核) or publish (已审核待公布)."""
+    if not sees_unpublished_scores(user):
+        return CreditYear.objects.none()
+    return CreditYear.objects.filter(status__in=[CreditYearStatus.COMPUTED, CreditYearStatus.REVIEWED])
