@@ -8,6 +8,7 @@ import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from faker import Faker
 
 from complaints.models import Category, Satisfaction, Status, Urgency
 from complaints.services import (
@@ -20,6 +21,22 @@ from complaints.services import (
 )
 
 TZ = ZoneInfo("Asia/Shanghai")
+
+
+def _generated_person() -> str:
+    """A complainant's name from Faker zh_CN (seeded, so every run has the same one), with a one-character
+    surname so that the masked form is the first character and "*"."""
+    fake = Faker("zh_CN")
+    fake.seed_instance(2026)
+    surname = next(s for s in iter(fake.last_name, None) if len(s) == 1)
+    return surname + fake.first_name()
+
+
+COMPLAINANT_NAME = _generated_person()
+_others = Faker("zh_CN")
+_others.seed_instance(2027)
+OTHER_PEOPLE = [n for n in (_others.name() for _ in range(20)) if n != COMPLAINANT_NAME][:3]  # more complainants
+COMPLAINANT_PHONE = "13812340000"
 DEFAULT_AT = datetime.datetime(2026, 12, 1, 9, 0, tzinfo=TZ)  # a Tuesday
 STEPS = [Status.RECEIVED, Status.ASSIGNED, Status.SIGNED, Status.ANSWERED, Status.CALLED_BACK, Status.CLOSED]
 
@@ -54,7 +71,7 @@ def make_complaint(world, category):
             firm_user = "firm_user2" if estate is not None and estate.firm_id == world.firm2.pk else "firm_user"
         fields = {"source": "walk_in", "title": f"楼道垃圾无人清理{counter['n']}",
                   "content": "单元楼道内堆放垃圾多日无人清理，气味很大。", "category": category,
-                  "complainant_name": "张三丰", "complainant_phone": "13812340000"}
+                  "complainant_name": COMPLAINANT_NAME, "complainant_phone": COMPLAINANT_PHONE}
         fields.update(kwargs)
         fields.setdefault("received_at", at)
         c = complaint_receive(actor=clerk_user, street=street, estate=estate, urgency=urgency, now=at, **fields)

@@ -12,7 +12,7 @@ from complaints import services as svc
 from complaints.models import Action, Complaint, ComplaintEvent, FirmHandling, Satisfaction, Status
 from complaints.services import TRANSITIONS, USER_ACTIONS, action_refusal, allowed_actions
 
-from .conftest import at
+from .conftest import OTHER_PEOPLE, at
 
 pytestmark = pytest.mark.django_db
 
@@ -277,7 +277,7 @@ def test_receive_refuses_bad_input_and_saves_nothing(world, category):
 def test_receive_keeps_policy_firm_and_refuses_a_second_hotline_number(world, category):
     kw = dict(actor=None, street=world.shancheng, source="hotline", received_at=T0, category=category,
               title="电梯故障", content="3号楼电梯停运两天", now=NOW, external_no="GD2026120100012",
-              estate=world.estate_a1, complainant_name="李四", complainant_phone="13900001111")
+              estate=world.estate_a1, complainant_name=OTHER_PEOPLE[0], complainant_phone="13900001111")
     c = svc.complaint_receive(**kw)
     assert c.status == Status.RECEIVED and c.firm == world.firm1 and c.policy.district == world.shanting
     assert c.number.startswith("TS20261201-") and len(c.tracking_code) == 10
@@ -291,7 +291,7 @@ def test_receive_keeps_policy_firm_and_refuses_a_second_hotline_number(world, ca
 def test_merge_reports_into_one_case_which_closes_them(world, make_complaint):
     u = world.users
     case = make_complaint(to=Status.CALLED_BACK, at=T0)
-    r1 = make_complaint(at=at(2026, 12, 1, 9, 30), complainant_name="王五")
+    r1 = make_complaint(at=at(2026, 12, 1, 9, 30), complainant_name=OTHER_PEOPLE[1])
     r2 = make_complaint(to=Status.ASSIGNED, at=at(2026, 12, 1, 9, 40))
     other_estate = make_complaint(at=T0, estate=world.estate_a2)
     with pytest.raises(ValidationError, match="不是同一小区"):
@@ -302,7 +302,7 @@ def test_merge_reports_into_one_case_which_closes_them(world, make_complaint):
     r1.refresh_from_db()
     r2.refresh_from_db()
     assert (r1.status, r1.merged_into, r2.status, r2.merged_into) == (Status.MERGED, case, Status.MERGED, case)
-    assert r1.complainant_name == "王五" and r1.number != case.number
+    assert r1.complainant_name == OTHER_PEOPLE[1] and r1.number != case.number
     assert r2.handled_by.ended_at == NOW
     with pytest.raises(ValidationError, match="已并案"):
         svc.complaint_merge(actor=u["street_staff"], case=other_estate, reports=[r1], comment="", now=NOW)

@@ -1,6 +1,6 @@
 """The complainant's name and phone per persona (PIPL): in full inside the handling chain, masked outside.
 
-Order on 梅花园 (梅园社区, 山城街道, 山亭区), assigned to firm 甲; complainant 张三丰, 13812340000.
+Order on 梅花园 (梅园社区, 山城街道, 山亭区), assigned to firm 甲; complainant COMPLAINANT_NAME (Faker zh_CN), 13812340000.
 """
 import datetime
 from decimal import Decimal
@@ -12,12 +12,12 @@ from complaints.models import Status
 from complaints.selectors import complainant_for, mask_name, mask_phone
 from enterprises.models import ServiceContract
 
-from .conftest import at
+from .conftest import COMPLAINANT_NAME, at
 
 pytestmark = pytest.mark.django_db
 
-FULL = ("张三丰", "13812340000")
-MASKED = ("张*", "138****0000")
+FULL = (COMPLAINANT_NAME, "13812340000")
+MASKED = (COMPLAINANT_NAME[0] + "*", "138****0000")  # its surname is one character
 
 EXPECTED = {
     "district_admin": FULL,      # the order's district
@@ -70,7 +70,7 @@ def test_a_firm_that_handled_it_before_a_reassignment_sees_it_masked(world, make
 
 
 @pytest.mark.parametrize(("raw", "masked"), [
-    ("张三", "张*"), ("欧阳娜娜", "欧*"), ("李", "*"), ("", ""), ("  王五 ", "王*"),
+    ("张三", "张*"), ("欧阳" + COMPLAINANT_NAME[1:], "欧*"), ("李", "*"), ("", ""), ("  王五 ", "王*"),
 ])
 def test_mask_name(raw, masked):
     assert mask_name(raw) == masked

@@ -18,7 +18,7 @@ from complaints.models import (
     Status,
 )
 
-from .conftest import at
+from .conftest import OTHER_PEOPLE, at
 from .test_pages_permissions import png
 
 pytestmark = pytest.mark.django_db
@@ -364,7 +364,7 @@ def register_data(world, category, **over):
     data = {"source": Source.WALK_IN, "external_no": "", "received_at": "2026-12-01T09:30",
             "matter_type": "complaint", "category": category.pk, "urgency": "normal",
             "title": "电梯经常停运", "content": "2 号楼电梯一周内停运三次。", "address": "梅花园 2 号楼",
-            "estate": world.estate_a1.pk, "street": "", "complainant_name": "李小明",
+            "estate": world.estate_a1.pk, "street": "", "complainant_name": OTHER_PEOPLE[2],
             "complainant_phone": "13800001111"}
     data.update(over)
     return data

@@ -20,7 +20,7 @@ from complaints.services import (
 )
 
 from ._public import form_data, jpeg, media, plaque, public_cache, uploaded_jpeg  # noqa: F401 (fixtures)
-from .conftest import at
+from .conftest import COMPLAINANT_NAME, at
 
 pytestmark = pytest.mark.django_db
 TRACK = reverse("complaints:public_track")
@@ -117,7 +117,7 @@ def test_a_merged_report_follows_its_case(plaque, client, make_complaint):
                     now=report.received_at + datetime.timedelta(minutes=10))
     html = _track(client, report.tracking_code).content.decode()
     assert "已合并办理" in html and "物业企业正在办理" in html
-    assert "张三丰" not in html and "13812340000" not in html  # the case's own complainant
+    assert COMPLAINANT_NAME not in html and "13812340000" not in html  # the case's own complainant
 
 
 @pytest.mark.parametrize("code, digits", [("right", "0000"), ("right", "1234"), ("ABCDEFGH23", "5678"),
