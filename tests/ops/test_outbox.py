@@ -262,7 +262,8 @@ def test_every_portal_job_is_acked_late_and_retries_database_outages(name):
 
 def test_the_jobs_are_the_ones_declared_in_the_beat_schedule_and_the_outbox(settings):
     scheduled = {e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()}
-    # Two jobs are enqueued by a page rather than by beat: an e-mail and one confirmed 12345 import.
+    # Three jobs are enqueued by a page rather than by beat: an e-mail, the check of a big 12345 file and
+    # one confirmed 12345 import.
     assert scheduled | {"ops.send_email", "complaints.import_run", "complaints.import_check"} == set(portal_tasks())
 
 
