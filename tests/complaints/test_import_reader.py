@@ -124,3 +124,25 @@ def test_damaged_sheet_is_a_clear_error():
 ])
 def test_date_format_codes(code, is_date):
     assert reader._is_date_format(code) is is_date
+
+
+def test_shared_strings_are_read_only_as_far_as_the_rows_need():
+    """The upload's header check must not read a big file's whole shared-string table."""
+    buf = io.BytesIO()
+    book = xlsxwriter.Workbook(buf)  # as Excel does, every string goes into xl/sharedStrings.xml
+    ws = book.add_worksheet()
+    ws.write_row(0, 0, ["工单编号", "诉求内容"])
+    for i in range(2000):
+        ws.write_row(i + 1, 0, [f"GD{i:06d}", f"第{i}件诉求"])
+    book.close()
+    assert "xl/sharedStrings.xml" in zipfile.ZipFile(io.BytesIO(buf.getvalue())).namelist()
+    sheet = reader._SheetReader(io.BytesIO(buf.getvalue()))
+    try:
+        rows = sheet.rows()
+        assert next(rows) == (1, ("工单编号", "诉求内容"))
+        assert len(sheet.shared.items) == 2  # the header's strings only
+        last = list(rows)[-1]
+        assert last == (2001, ("GD001999", "第1999件诉求"))
+        assert len(sheet.shared.items) == 4002
+    finally:
+        sheet.close()
