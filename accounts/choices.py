@@ -85,6 +85,21 @@ def pilot_estates(user, params):
     return Estate.objects.none() if district is None else pilot_estate_choices(district)
 
 
+def match_estates(user, params):
+    from django.utils import timezone
+
+    from communities.models import Estate
+    from complaints.forms import match_estate_choices
+    from complaints.models import Action, Complaint
+    from complaints.services import action_refusal
+
+    # The order as its page finds it (visible_to), and only while this user may triage it.
+    complaint = _param_object(Complaint.objects.visible_to(user).select_related("street"), params, "complaint")
+    if complaint is None or action_refusal(user, complaint, Action.MATCH, timezone.now()):
+        return Estate.objects.none()
+    return match_estate_choices(complaint)
+
+
 def visible_firms(user, params=None):
     from enterprises.models import Firm
 
@@ -156,6 +171,7 @@ SOURCES: dict[str, ChoiceSource] = {
             "issue": Purpose(issue_estates),  # 下发整改通知
             "score": Purpose(score_estates),  # 取消参评 (ratings)
             "pilot": Purpose(pilot_estates, params=("district",)),  # 试点小区 of a subsidy policy
+            "match": Purpose(match_estates, params=("complaint",)),  # 分拣 of a complaint (its whole district)
         },
     ),
     "firms": ChoiceSource(

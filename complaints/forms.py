@@ -122,18 +122,26 @@ class DispatchForm(ActionForm):
             district_id=self.complaint.street.district_id).order_by("name")
 
 
+def match_estate_choices(complaint):
+    """The estates triage may place an order on: every estate of the order's district (the order then moves
+    to the estate's street), not only those of the clerk's own street. The type-ahead (accounts.choices,
+    purpose "match") offers exactly these."""
+    return (Estate.objects.filter(community__street__district_id=complaint.street.district_id)
+            .select_related("community__street"))
+
+
 class MatchForm(ActionForm):
     estate = forms.ModelChoiceField(
         label=_("小区"), queryset=Estate.objects.none(), empty_label=_("请选择"),
-        widget=RemoteSelect("estates"),
+        widget=RemoteSelect("estates", purpose="match"),
         help_text=_("只能选择本区的小区；工单随小区转到其所在街道。"),
         error_messages={"required": _("请选择工单所涉小区。"),
                         "invalid_choice": _("所选小区不在本区，不能分拣到该小区。")})
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["estate"].queryset = Estate.objects.filter(
-            community__street__district_id=self.complaint.street.district_id).select_related("community__street")
+        self.fields["estate"].queryset = match_estate_choices(self.complaint)
+        self.fields["estate"].widget.params = {"complaint": self.complaint.pk}
 
 
 class ReasonForm(ActionForm):

@@ -276,6 +276,20 @@ def test_triage_match_from_the_queue_returns_to_the_queue(world, make_complaint,
     assert client.get(reverse("complaints:triage")).context["rows"].__len__() == 0
 
 
+def test_triage_searches_and_matches_an_estate_of_another_street(world, make_complaint, login, clock):
+    """The clerk of 山城街道 finds 北庄花园 (北庄街道) in the type-ahead and places the order there."""
+    c = make_complaint(at=T0, estate=None, street=world.shancheng, address="北庄路口")
+    client = login("street_staff")
+    html = client.get(reverse("complaints:detail", args=[c.pk])).content.decode()
+    assert f"purpose=match&amp;complaint={c.pk}" in html  # the widget asks for the triage purpose
+    found = client.get(reverse("choices", args=["estates"]), {"purpose": "match", "complaint": c.pk, "q": "北庄"})
+    assert [r["id"] for r in found.json()["results"]] == [world.estate_b1.pk]
+    response = act(client, c, "match", {"match-estate": world.estate_b1.pk})
+    assert response.status_code == 302 and response["Location"] == reverse("complaints:list")  # now 北庄's
+    c.refresh_from_db()
+    assert (c.estate, c.street) == (world.estate_b1, world.beizhuang)
+
+
 def test_triage_match_to_another_district_is_refused(world, make_complaint, login, clock):
     c = make_complaint(at=T0, estate=None, street=world.shancheng)
     response = act(login("street_staff"), c, "match", {"match-estate": world.estate_c1.pk})
