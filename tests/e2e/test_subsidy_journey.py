@@ -109,8 +109,7 @@ def test_batch_goes_from_generated_to_the_firm(page, live_server, sub_world, log
 
     # Firm 甲 sees its lines and the money passed on.
     switch_user(page, log_in, w, "firm_user")
-    page.get_by_role("button", name="效能补贴").click()
-    page.get_by_role("link", name="我的补贴").click()
+    page.get_by_test_id("main-menu").get_by_role("link", name="我的补贴", exact=True).click()  # a top-level entry
     page.wait_for_url(re.compile(r"/subsidies/mine/$"))
     line = page.locator("[data-testid=my-line]", has_text="梅花园")
     assert line.get_by_test_id("my-line-amount").inner_text() == "3,703.70"
