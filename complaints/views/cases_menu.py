@@ -1,4 +1,5 @@
-"""Which complaint pages each role uses, declared once: the 投诉处理 menu renders it and the pages check it.
+"""Which complaint pages each role uses, declared once: the pages check it (accounts/menu.py links them, and
+tests/complaints/test_pages_permissions.py holds the two together).
 
 A page a role does not use is "not found" (404) for that role, as everything outside one's scope is; the
 services still decide every action. City administrators see the list and the rates of the whole city.

@@ -9,7 +9,6 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from accounts.scope import scope_of
 
 register = template.Library()
 
@@ -47,17 +46,6 @@ def qr_svg(data, scale=4):
     # omitsize: a viewBox instead of a fixed width/height, so CSS can size the code for print.
     return mark_safe(qr.svg_inline(scale=int(scale), dark="#000", light="#fff", border=2, omitsize=True,
                                    title=_("扫码验证标牌真伪")))
-
-
-@register.simple_tag(takes_context=True)
-def ratings_menu(context):
-    """What the 星级评定 menu offers this user (from the cached scope: no query)."""
-    scope = scope_of(context["request"].user)
-    return {
-        "firm": bool(scope.ids("firm", edit=True)),
-        "score": scope.city_admin or bool(scope.ids("street", edit=True) or scope.ids("district", edit=True)),
-        "district": scope.city_admin or bool(scope.ids("district", edit=True)),
-    }
 
 
 @register.filter
