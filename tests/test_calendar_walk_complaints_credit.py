@@ -418,20 +418,22 @@ class Walk:
         self.c[name] = complaint_mark_major(actor=self._street_clerk(name), complaint=self.c[name], reason=reason,
                                             now=now)
 
-    # --- rectification orders (the services read the clock themselves: time-machine stands at `now`)
+    # --- rectification orders (time-machine stands at `now` too, for what the services do not stamp)
     def issue(self, subject, now, *, problem):
         name, estate = subject
         estate = self.estates[estate]
-        self.orders[name] = order_issue(actor=self.clerk[estate.community.street_id], estate=estate, problem=problem)
+        self.orders[name] = order_issue(actor=self.clerk[estate.community.street_id], estate=estate, problem=problem,
+                                        now=now)
 
     def order_answer(self, name, now):
         order = self.orders[name]
-        self.orders[name] = order_answer(actor=self.firm_user[order.firm_id], order=order, answer="已整改完毕。")
+        self.orders[name] = order_answer(actor=self.firm_user[order.firm_id], order=order, answer="已整改完毕。",
+                                         now=now)
 
     def order_accept(self, name, now):
         order = self.orders[name]
         self.orders[name] = order_accept(actor=self.clerk[order.estate.community.street_id], order=order,
-                                         comment="复查合格")
+                                         comment="复查合格", now=now)
 
     # --- ratings
     def period(self, year, quarter):

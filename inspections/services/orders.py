@@ -80,10 +80,9 @@ def _number(order: RectificationOrder, today: datetime.date) -> str:
     return f"ZG{today:%Y%m%d}-{order.pk:06d}"
 
 
-def default_deadline(estate: Estate, today: datetime.date | None = None) -> datetime.date:
+def default_deadline(estate: Estate, *, today: datetime.date) -> datetime.date:
     """The district policy's deadline: N calendar days after today, or the Nth working day after
     today on the working-day calendar (today never counts) when the policy counts working days."""
-    today = today or timezone.localdate()
     policy = current_policy(estate.community.street.district_id, today)
     days = policy.rectification_deadline_days if policy else 7
     if policy is not None and policy.rectification_deadline_unit == TimeUnit.WORKING_DAYS:
@@ -97,8 +96,11 @@ def default_deadline(estate: Estate, today: datetime.date | None = None) -> date
 @transaction.atomic
 def order_issue(*, actor: User, estate: Estate, problem: str, deadline: datetime.date | None = None,
                 requirement: str = "", inspection: Inspection | None = None, item: RubricItem | None = None,
-                photos: list | None = None) -> RectificationOrder:
-    """Issue an order to the estate's serving firm, from an inspection (or one of its items) or on its own."""
+                photos: list | None = None, now: datetime.datetime) -> RectificationOrder:
+    """Issue an order to the estate's serving firm, from an inspection (or one of its items) or on its own.
+
+    `now` is the moment of issue: it stamps the order, dates its number and is the "today" the deadline
+    is counted from and checked against."""
     estate = inspectable_estates(actor).select_for_update().filter(pk=estate.pk).first()
     if estate is None:
         raise ValidationError(_("该小区不在您的管辖范围内。"))
@@ -106,8 +108,8 @@ def order_issue(*, actor: User, estate: Estate, problem: str, deadline: datetime
         raise ValidationError(_("该小区目前没有服务企业，无法下发整改通知。"))
     if not problem.strip():
         raise ValidationError({"problem": _("请填写存在的问题。")})
-    today = timezone.localdate()
-    deadline = deadline or default_deadline(estate, today)
+    today = timezone.localdate(now)
+    deadline = deadline or default_deadline(estate, today=today)
     if deadline < today:
         raise ValidationError({"deadline": _("整改期限不能早于今天。")})
     if inspection is not None:
@@ -124,7 +126,8 @@ def order_issue(*, actor: User, estate: Estate, problem: str, deadline: datetime
         problem=problem.strip(), requirement=requirement.strip(), deadline=deadline, issued_by=actor,
     )
     order.number = _number(order, today)
-    order.save(update_fields=["number"])
+    order.issued_at = now  # the field is auto_now_add: set on this first update, not by the clock of create()
+    order.save(update_fields=["number", "issued_at"])
     OrderEvent.objects.create(order=order, actor=actor, from_status="", to_status=S.ISSUED, comment=problem.strip())
     if inspection is not None and item is not None:
         for p in inspection.photos.filter(item=item):
@@ -138,7 +141,8 @@ def order_issue(*, actor: User, estate: Estate, problem: str, deadline: datetime
 
 
 @transaction.atomic
-def order_answer(*, actor: User, order: RectificationOrder, answer: str, photos: list | None = None) -> RectificationOrder:
+def order_answer(*, actor: User, order: RectificationOrder, answer: str, photos: list | None = None,
+                 now: datetime.datetime) -> RectificationOrder:
     order = _locked(order)
     if not answer.strip():
         raise ValidationError({"answer": _("请填写整改情况。")})
@@ -146,7 +150,7 @@ def order_answer(*, actor: User, order: RectificationOrder, answer: str, photos:
         validate_image(upload)
     _transition(order=order, action="answer", actor=actor, comment=answer.strip())
     order.answer = answer.strip()
-    order.answered_at = timezone.now()
+    order.answered_at = now
     order.save(update_fields=["status", "answer", "answered_at"])
     for upload in photos or []:
         OrderPhoto.objects.create(order=order, side="answer", image=upload, uploaded_by=actor)
@@ -157,12 +161,12 @@ def order_answer(*, actor: User, order: RectificationOrder, answer: str, photos:
 
 @transaction.atomic
 def order_accept(*, actor: User, order: RectificationOrder, comment: str = "",
-                 followup_inspection: Inspection | None = None) -> RectificationOrder:
+                 followup_inspection: Inspection | None = None, now: datetime.datetime) -> RectificationOrder:
     order = _locked(order)
     if followup_inspection is not None and followup_inspection.estate_id != order.estate_id:
         raise ValidationError(_("复查检查必须是同一小区的检查。"))
     _transition(order=order, action="accept", actor=actor, comment=comment)
-    order.closed_at = timezone.now()
+    order.closed_at = now
     order.followup_inspection = followup_inspection
     order.save(update_fields=["status", "closed_at", "followup_inspection"])
     _notify_firm(order, _("整改通知 %(n)s 已验收关闭") % {"n": order.number}, comment, key_suffix="closed")
@@ -182,23 +186,25 @@ def order_reject(*, actor: User, order: RectificationOrder, reason: str) -> Rect
 
 
 @transaction.atomic
-def order_cancel(*, actor: User, order: RectificationOrder, reason: str) -> RectificationOrder:
+def order_cancel(*, actor: User, order: RectificationOrder, reason: str, now: datetime.datetime) -> RectificationOrder:
     order = _locked(order)
     if not reason.strip():
         raise ValidationError({"reason": _("撤销时请填写原因。")})
     _transition(order=order, action="cancel", actor=actor, comment=reason.strip())
-    order.closed_at = timezone.now()
+    order.closed_at = now
     order.save(update_fields=["status", "closed_at"])
     return order
 
 
-def mark_overdue_orders(*, today: datetime.date | None = None) -> int:
+def mark_overdue_orders(*, now: datetime.datetime) -> int:
     """Daily job: orders past their deadline become overdue; firm and street are told once.
 
+    `now` is the job's moment (the task reads the clock once); an order is overdue when its deadline
+    is before `now`'s local date, and the credit record is dated that day and stamped `now`.
     Each order is handled in its own transaction under a row lock, so two
     workers, or a second run, neither double-mark nor double-notify.
     """
-    today = today or timezone.localdate()
+    today = timezone.localdate(now)
     ids = list(
         RectificationOrder.objects.filter(status__in=TRANSITIONS["mark_overdue"][0], deadline__lt=today)
         .values_list("pk", flat=True)
@@ -217,7 +223,7 @@ def mark_overdue_orders(*, today: datetime.date | None = None) -> int:
             _notify_firm(order, title, body, key_suffix="overdue")
             _notify_street(order, title, body, key_suffix="overdue")
             # The firm's credit file: one bad record per order (idempotent), the firm told of it.
-            credit_for_overdue_order(order=order, today=today, now=timezone.now())
+            credit_for_overdue_order(order=order, today=today, now=now)
             marked += 1
     return marked
 

@@ -108,7 +108,7 @@ class OrderCreateView(LoginRequiredMixin, View):
             self.score = self.inspection.scores.filter(item=self.item).first()
 
     def initial(self):
-        initial = {"deadline": default_deadline(self.estate) if self.estate else None}
+        initial = {"deadline": default_deadline(self.estate, today=timezone.localdate()) if self.estate else None}
         if self.estate:
             initial["estate"] = self.estate.pk
         if self.item is not None:
@@ -144,7 +144,8 @@ class OrderCreateView(LoginRequiredMixin, View):
             try:
                 order = order_issue(actor=request.user, estate=data["estate"], problem=data["problem"],
                                     requirement=data["requirement"], deadline=data["deadline"],
-                                    inspection=self.inspection, item=self.item, photos=data["photos"])
+                                    inspection=self.inspection, item=self.item, photos=data["photos"],
+                                    now=timezone.now())
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
@@ -210,15 +211,17 @@ class OrderActionView(LoginRequiredMixin, View):
         if form.is_valid():
             data = form.cleaned_data
             try:
+                now = timezone.now()
                 if action == "answer":
-                    order_answer(actor=request.user, order=order, answer=data["answer"], photos=data["photos"])
+                    order_answer(actor=request.user, order=order, answer=data["answer"], photos=data["photos"],
+                                 now=now)
                 elif action == "accept":
                     order_accept(actor=request.user, order=order, comment=data["comment"],
-                                 followup_inspection=data["followup_inspection"])
+                                 followup_inspection=data["followup_inspection"], now=now)
                 elif action == "reject":
                     order_reject(actor=request.user, order=order, reason=data["reason"])
                 else:
-                    order_cancel(actor=request.user, order=order, reason=data["reason"])
+                    order_cancel(actor=request.user, order=order, reason=data["reason"], now=now)
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:

@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts import menu
 from accounts.models import Notification, Role, RoleAssignment
@@ -157,13 +158,13 @@ def orders(world):
     street, firm = world.users["street_staff"], world.users["firm_user"]
 
     def issue(estate=world.estate_a1, actor=street):
-        return order_issue(actor=actor, estate=estate, problem="消防通道堆放杂物")
+        return order_issue(actor=actor, estate=estate, problem="消防通道堆放杂物", now=timezone.now())
 
     issue(), issue()
     returned = issue()
-    order_answer(actor=firm, order=returned, answer="已清理")
+    order_answer(actor=firm, order=returned, answer="已清理", now=timezone.now())
     order_reject(actor=street, order=returned, reason="仍有杂物")
-    order_answer(actor=firm, order=issue(), answer="已清理完毕")
+    order_answer(actor=firm, order=issue(), answer="已清理完毕", now=timezone.now())
     issue(world.estate_b1, world.users["street_staff2"])
 
 

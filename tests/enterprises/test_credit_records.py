@@ -50,10 +50,10 @@ def overdue_order(w, estate=None, issued=datetime.date(2025, 3, 3), days=7):
     """An order issued on `issued`, marked overdue by the nightly job the day after its deadline."""
     with time_machine.travel(at(issued), tick=False):
         order = order_issue(actor=w.users["street_staff"], estate=estate or w.estate_a1, problem="3 号楼楼道堆放杂物",
-                            deadline=issued + datetime.timedelta(days=days))
+                            deadline=issued + datetime.timedelta(days=days), now=at(issued))
     job_day = issued + datetime.timedelta(days=days + 1)
     with time_machine.travel(at(job_day, 1), tick=False):
-        mark_overdue_orders(today=job_day)
+        mark_overdue_orders(now=at(job_day, 1))
     return order
 
 
@@ -84,7 +84,7 @@ def test_overdue_job_twice_writes_one_record_and_tells_the_firm_once(credit_worl
     w = credit_world
     order = overdue_order(w)
     with time_machine.travel(at(datetime.date(2025, 3, 12), 1), tick=False):
-        assert mark_overdue_orders(today=datetime.date(2025, 3, 12)) == 0
+        assert mark_overdue_orders(now=at(datetime.date(2025, 3, 12), 1)) == 0
         credit_for_overdue_order(order=order, today=datetime.date(2025, 3, 12), now=at(datetime.date(2025, 3, 12)))
     [record] = record_of(order)
     assert (record.firm, record.rule_code, record.kind, record.points) == (w.firm1, "order_overdue", "bad", -2)
@@ -156,7 +156,7 @@ def test_rerunning_a_writer_after_an_upheld_objection_writes_nothing(credit_worl
     record.refresh_from_db()
     assert record.status == CreditStatus.WITHDRAWN and record.withdrawn_at is not None
     with time_machine.travel(at(datetime.date(2025, 3, 15), 1), tick=False):
-        mark_overdue_orders(today=datetime.date(2025, 3, 15))
+        mark_overdue_orders(now=at(datetime.date(2025, 3, 15), 1))
     assert credit_for_overdue_order(order=order, today=datetime.date(2025, 3, 15),
                                     now=at(datetime.date(2025, 3, 15))) == record
     assert CreditRecord.objects.count() == 1

@@ -36,7 +36,7 @@ def many(world, rubric):
         insp = make_inspection(world, estate, TODAY - datetime.timedelta(days=n), total=Decimal(80 + n % 10),
                                rubric=rubric)
         clerk = world.users["street_staff" if n % 2 else "street_staff2"]
-        order = order_issue(actor=clerk, estate=estate, problem=f"问题{n}", inspection=insp)
+        order = order_issue(actor=clerk, estate=estate, problem=f"问题{n}", inspection=insp, now=timezone.now())
         rows.append((estate, insp, order))
     return rows
 
@@ -118,9 +118,9 @@ def test_inspection_list_query_count_does_not_grow_with_rows(world, many, login,
 # --- orders ---------------------------------------------------------------------------------------
 
 def test_order_filters_status_overdue_firm_and_issue_period(world, rubric, login):
-    o1 = order_issue(actor=world.users["street_staff"], estate=world.estate_a1, problem="甲")
-    o2 = order_issue(actor=world.users["street_staff2"], estate=world.estate_b1, problem="乙")
-    o3 = order_issue(actor=world.users["street_staff2"], estate=world.estate_b1, problem="丙")
+    o1 = order_issue(actor=world.users["street_staff"], estate=world.estate_a1, problem="甲", now=timezone.now())
+    o2 = order_issue(actor=world.users["street_staff2"], estate=world.estate_b1, problem="乙", now=timezone.now())
+    o3 = order_issue(actor=world.users["street_staff2"], estate=world.estate_b1, problem="丙", now=timezone.now())
     RectificationOrder.objects.filter(pk=o2.pk).update(deadline=TODAY - datetime.timedelta(days=1))  # job not run
     RectificationOrder.objects.filter(pk=o3.pk).update(status=OrderStatus.OVERDUE,
                                                        issued_at=timezone.now() - datetime.timedelta(days=400))
@@ -140,8 +140,8 @@ def test_order_filters_status_overdue_firm_and_issue_period(world, rubric, login
 
 
 def test_firm_sees_only_orders_to_itself_even_when_filtering_for_another(world, login):
-    order_issue(actor=world.users["street_staff"], estate=world.estate_a1, problem="甲")
-    order_issue(actor=world.users["street_staff2"], estate=world.estate_b1, problem="乙")
+    order_issue(actor=world.users["street_staff"], estate=world.estate_a1, problem="甲", now=timezone.now())
+    order_issue(actor=world.users["street_staff2"], estate=world.estate_b1, problem="乙", now=timezone.now())
     client = login("firm_user")
     assert [o.problem for o in client.get(reverse("inspections:order_list")).context["object_list"]] == ["甲"]
     response = client.get(reverse("inspections:order_list"), {"firm": world.firm2.pk})
@@ -149,8 +149,8 @@ def test_firm_sees_only_orders_to_itself_even_when_filtering_for_another(world, 
 
 
 def test_order_export_follows_the_filters(world, login):
-    order_issue(actor=world.users["street_staff"], estate=world.estate_a1, problem="甲")
-    o2 = order_issue(actor=world.users["street_staff2"], estate=world.estate_b1, problem="乙")
+    order_issue(actor=world.users["street_staff"], estate=world.estate_a1, problem="甲", now=timezone.now())
+    o2 = order_issue(actor=world.users["street_staff2"], estate=world.estate_b1, problem="乙", now=timezone.now())
     RectificationOrder.objects.filter(pk=o2.pk).update(deadline=TODAY - datetime.timedelta(days=2))
     rows = xlsx_rows(login("city_admin").get(reverse("inspections:order_list"), {"overdue": "true",
                                                                                  "export": "xlsx"}))

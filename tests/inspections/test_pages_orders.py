@@ -3,6 +3,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from inspections.models import OrderPhoto, OrderStatus, RectificationOrder
 from inspections.services.inspections import inspection_add_photos, inspection_save, inspection_start
@@ -34,7 +35,7 @@ def scored(world, rubric):
 @pytest.fixture
 def order(world):
     return order_issue(actor=world.users["street_staff"], estate=world.estate_a1, problem="楼道堆放杂物",
-                       deadline=TODAY + datetime.timedelta(days=3))
+                       deadline=TODAY + datetime.timedelta(days=3), now=timezone.now())
 
 
 def act(client, order, action, data):
@@ -120,7 +121,7 @@ def test_answer_with_a_non_image_changes_nothing_and_keeps_the_text(world, order
 
 
 def test_street_rejects_with_a_reason_and_the_firm_answers_again(world, order, login):
-    order_answer(actor=world.users["firm_user"], order=order, answer="已清理")
+    order_answer(actor=world.users["firm_user"], order=order, answer="已清理", now=timezone.now())
     response = act(login("street_staff"), order, "reject", {"reject-reason": "仍有杂物"})
     assert response.status_code == 302
     order.refresh_from_db()
@@ -130,7 +131,7 @@ def test_street_rejects_with_a_reason_and_the_firm_answers_again(world, order, l
 
 
 def test_reject_without_a_reason_is_refused_with_a_message(world, order, login):
-    order_answer(actor=world.users["firm_user"], order=order, answer="已清理")
+    order_answer(actor=world.users["firm_user"], order=order, answer="已清理", now=timezone.now())
     response = act(login("street_staff"), order, "reject", {"reject-reason": ""})
     assert response.status_code == 200 and "操作未完成" in response.content.decode()
     order.refresh_from_db()
@@ -138,7 +139,7 @@ def test_reject_without_a_reason_is_refused_with_a_message(world, order, login):
 
 
 def test_street_accepts_with_a_followup_inspection_and_the_order_closes(world, rubric, order, login):
-    order_answer(actor=world.users["firm_user"], order=order, answer="已清理")
+    order_answer(actor=world.users["firm_user"], order=order, answer="已清理", now=timezone.now())
     followup = submitted(world, world.estate_a1)
     response = act(login("street_staff"), order, "accept", {"comment": "复查合格", "followup_inspection": followup.pk})
     assert response.status_code == 302
@@ -149,7 +150,7 @@ def test_street_accepts_with_a_followup_inspection_and_the_order_closes(world, r
 
 
 def test_followup_inspection_of_another_estate_is_not_accepted(world, rubric, order, login):
-    order_answer(actor=world.users["firm_user"], order=order, answer="已清理")
+    order_answer(actor=world.users["firm_user"], order=order, answer="已清理", now=timezone.now())
     other = submitted(world, world.estate_a2)
     response = act(login("street_staff"), order, "accept", {"followup_inspection": other.pk})
     assert response.status_code == 200
@@ -187,7 +188,7 @@ def test_unknown_action_is_404(world, order, login):
 
 
 def test_timeline_lists_who_when_from_to_and_comment(world, order, login):
-    order_answer(actor=world.users["firm_user"], order=order, answer="已清理楼道")
+    order_answer(actor=world.users["firm_user"], order=order, answer="已清理楼道", now=timezone.now())
     html = login("street_staff").get(reverse("inspections:order_detail", args=[order.pk])).content.decode()
     timeline = html[html.index('data-testid="timeline"'):]
     assert "待整改 → <strong>已回复待验收</strong>" in timeline

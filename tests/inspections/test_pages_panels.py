@@ -4,6 +4,7 @@ import json
 
 import pytest
 from django.template import Context, Template
+from django.utils import timezone
 
 from inspections.services.orders import order_issue
 
@@ -53,10 +54,10 @@ def test_estate_panel_renders_nothing_outside_scope(world, rubric):
 
 def test_firm_panel_lists_only_orders_the_user_may_see(world):
     # firm 甲 serves 梅花园 (山城街道); an order to it on an estate of 北庄街道 too.
-    a = order_issue(actor=world.users["street_staff"], estate=world.estate_a1, problem="楼道杂物")
+    a = order_issue(actor=world.users["street_staff"], estate=world.estate_a1, problem="楼道杂物", now=timezone.now())
     world.estate_b1.firm = world.firm1
     world.estate_b1.save(update_fields=["firm"])
-    b = order_issue(actor=world.users["street_staff2"], estate=world.estate_b1, problem="绿化缺损")
+    b = order_issue(actor=world.users["street_staff2"], estate=world.estate_b1, problem="绿化缺损", now=timezone.now())
     html = render(FIRM_PANEL, firm=world.firm1, user=world.users["street_staff"])
     assert a.number in html and b.number not in html
     html = render(FIRM_PANEL, firm=world.firm1, user=world.users["firm_user"])
@@ -65,5 +66,5 @@ def test_firm_panel_lists_only_orders_the_user_may_see(world):
 
 
 def test_firm_panel_renders_nothing_for_another_firm(world):
-    order_issue(actor=world.users["street_staff"], estate=world.estate_a1, problem="楼道杂物")
+    order_issue(actor=world.users["street_staff"], estate=world.estate_a1, problem="楼道杂物", now=timezone.now())
     assert render(FIRM_PANEL, firm=world.firm1, user=world.users["firm_user2"]).strip() == ""

@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 from inspections.services.inspections import inspection_save, inspection_start, inspection_submit
@@ -62,8 +63,9 @@ def records(world, rubric):
     r.draft_b1 = inspection_start(actor=world.users["street_staff2"], estate=world.estate_b1, kind="random",
                                   date=TODAY, inspectors="王五")
     r.order_a1 = order_issue(actor=world.users["street_staff"], estate=world.estate_a1, problem="楼道堆放杂物",
-                             inspection=r.insp_a1)
-    r.order_b1 = order_issue(actor=world.users["street_staff2"], estate=world.estate_b1, problem="绿化缺损")
+                             inspection=r.insp_a1, now=timezone.now())
+    r.order_b1 = order_issue(actor=world.users["street_staff2"], estate=world.estate_b1, problem="绿化缺损",
+                             now=timezone.now())
     r.draft_rubric = rubric_create(actor=world.users["district_admin"], district=world.shanting, year=TODAY.year)
     return r
 

@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from PIL import Image
 
 from inspections.services import orders as svc
@@ -37,7 +38,7 @@ def test_inspection_photo_is_served_in_scope_and_404_outside(world, rubric, logi
 
 def test_order_photo_follows_order_scope(world, login, media):
     order = svc.order_issue(actor=world.users["street_staff"], estate=world.estate_a1, problem="杂物",
-                            photos=[png()])
+                            photos=[png()], now=timezone.now())
     url = order.photos.get().get_absolute_url()
     assert login("firm_user").get(url).status_code == 200
     assert login("firm_user2").get(url).status_code == 404
@@ -46,6 +47,6 @@ def test_order_photo_follows_order_scope(world, login, media):
 
 def test_anonymous_is_sent_to_login(client, world, media):
     order = svc.order_issue(actor=world.users["street_staff"], estate=world.estate_a1, problem="杂物",
-                            photos=[png()])
+                            photos=[png()], now=timezone.now())
     response = client.get(order.photos.get().get_absolute_url())
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]

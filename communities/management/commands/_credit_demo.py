@@ -61,12 +61,12 @@ def seed_credit(*, say) -> None:
     if not RectificationOrder.objects.filter(problem=OVERDUE_PROBLEM).exists():
         estate = Estate.objects.get(name="樱花园")
         order = order_issue(actor=street_staff, estate=estate, problem=OVERDUE_PROBLEM,
-                            requirement="三日内清理通道、补齐灭火器", deadline=today)
+                            requirement="三日内清理通道、补齐灭火器", deadline=today, now=now)
         # Issued ten days ago with a three-day limit (a data keeper's backdating; the job does the rest).
         RectificationOrder.objects.filter(pk=order.pk).update(deadline=today - datetime.timedelta(days=7),
                                                              issued_at=now - datetime.timedelta(days=10))
         OrderEvent.objects.filter(order=order).update(at=now - datetime.timedelta(days=10))
-        mark_overdue_orders(today=today)
+        mark_overdue_orders(now=now)
         record = CreditRecord.objects.get(rule_code="order_overdue", source_id=order.pk)
         credit_objection_submit(actor=firm_user, record=record, now=now,
                                 reason="该通道堵塞系临时停放，企业已于期限当日清理并补齐灭火器，现场照片已报街道。")

@@ -49,6 +49,8 @@ def _at(day: datetime.date) -> datetime.datetime:
 
 def seed_supervision(*, shanting: District, guancheng: District, managed: list[Estate], say) -> None:
     rng = random.Random(2026)
+    now = timezone.now()  # the run's one clock read (the orders' issue and deadlines, the submissions)
+    today = timezone.localdate(now)
     street_staff = User.objects.get(username="street_staff")
     district_admin = User.objects.get(username="district_admin")
     for district in (shanting, guancheng):
@@ -76,13 +78,13 @@ def seed_supervision(*, shanting: District, guancheng: District, managed: list[E
     if not RectificationOrder.objects.exists():
         a, b = managed[0], managed[2]
         order_issue(actor=street_staff, estate=a, problem="3 号楼楼道堆放杂物，消防通道不畅",
-                    requirement="清理楼道杂物并张贴消防提示", deadline=datetime.date.today() + datetime.timedelta(days=5))
+                    requirement="清理楼道杂物并张贴消防提示", deadline=today + datetime.timedelta(days=5), now=now)
         answered = order_issue(actor=street_staff, estate=b, problem="小区东门监控摄像头损坏",
                                requirement="一周内修复并保存维修记录",
-                               deadline=datetime.date.today() + datetime.timedelta(days=3))
+                               deadline=today + datetime.timedelta(days=3), now=now)
         firm_user = User.objects.filter(roles__firm_id=b.firm_id).first()
         if firm_user is not None:
-            order_answer(actor=firm_user, order=answered, answer="已更换摄像头，录像恢复正常")
+            order_answer(actor=firm_user, order=answered, answer="已更换摄像头，录像恢复正常", now=now)
         say("rectification orders", 2)
 
     # Star rating 2026: accepted applications, opinion and satisfaction scores, a published 2026Q3.
