@@ -314,7 +314,7 @@ class District:
                 "fee_standard": Decimal("1.20"), "bond": Decimal("50000")})
         if day == datetime.date(2025, 5, 12):
             disqualify(actor=self.street, estate=self.gui, year=2025, quarter=2, reason="小区内出现群租房",
-                       occurred_on=day, evidence="5 号楼 301 室群租，已核实")
+                       occurred_on=day, evidence="5 号楼 301 室群租，已核实", now=timezone.now())
         if day == datetime.date(2025, 6, 10):
             estate_update(actor=self.street2, estate=w.estate_b1, today=day, data={
                 "total_area": Decimal("12000.00"), "area_effective_from": datetime.date(2025, 6, 1)})
@@ -325,7 +325,7 @@ class District:
             self.end_contract(self.gui, datetime.date(2025, 8, 20))
         if day == datetime.date(2025, 9, 5):
             disqualify(actor=self.street2, estate=w.estate_b1, year=2025, quarter=3, reason="小区内新增违法建设",
-                       occurred_on=day, evidence="接群众举报")
+                       occurred_on=day, evidence="接群众举报", now=timezone.now())
         if day == datetime.date(2025, 10, 8):
             self.appeals["A3"] = appeal_submit(actor=w.users["firm_user2"], rating=self.rating(2025, 3, "梅花园"),
                                                reason="第三季度服务质量提升明显", today=day)

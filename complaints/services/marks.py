@@ -71,7 +71,7 @@ def complaint_mark_major(*, actor: User, complaint: Complaint, reason: str, now:
     record = disqualify(actor=actor, estate=complaint.estate, year=year, quarter=quarter,
                         reason=_major_reason(complaint), occurred_on=timezone.localtime(complaint.received_at).date(),
                         evidence=_("投诉工单 %(n)s“%(t)s”认定为重大投诉：%(r)s") % {
-                            "n": complaint.number, "t": complaint.title, "r": reason})
+                            "n": complaint.number, "t": complaint.title, "r": reason}, now=now)
     _transition(complaint, Action.MARK_MAJOR, actor=actor, now=now, comment=reason,
                 data={"disqualification": record.pk, "year": year, "quarter": quarter})
     complaint.major = True

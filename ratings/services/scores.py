@@ -121,7 +121,8 @@ def component_import(*, actor: User, year: int, quarter: int, file) -> int:
 
 @transaction.atomic
 def disqualify(*, actor: User, estate: Estate, year: int, quarter: int, reason: str,
-               occurred_on: datetime.date, evidence: str) -> Disqualification:
+               occurred_on: datetime.date, evidence: str, now: datetime.datetime) -> Disqualification:
+    """Record that the estate may not be rated in the quarter; `now` is the moment it is recorded."""
     estate = _scoped_estate(actor, estate)
     _check_open(estate, year, quarter)
     district = estate.community.street.district
@@ -132,8 +133,11 @@ def disqualify(*, actor: User, estate: Estate, year: int, quarter: int, reason: 
         raise ValidationError({"evidence": _("请填写事实与证据。")})
     record = Disqualification.objects.create(estate=estate, year=year, quarter=quarter, reason=reason,
                                              occurred_on=occurred_on, evidence=evidence.strip(), recorded_by=actor)
+    # recorded_at is auto_now_add (create() stamps it from the clock): the given moment replaces it.
+    record.recorded_at = now
+    record.save(update_fields=["recorded_at"])
     # The serving firm's credit file: one bad record per disqualification (idempotent), the firm told of it.
-    credit_for_disqualification(disqualification=record, now=record.recorded_at)
+    credit_for_disqualification(disqualification=record, now=now)
     return record
 
 

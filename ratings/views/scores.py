@@ -272,7 +272,8 @@ class DisqualificationCreateView(ScoreKeeperRequiredMixin, View):
             d = form.cleaned_data
             try:
                 rec = disqualify(actor=request.user, estate=d["estate"], year=d["year"], quarter=d["quarter"],
-                                 reason=d["reason"], occurred_on=d["occurred_on"], evidence=d["evidence"])
+                                 reason=d["reason"], occurred_on=d["occurred_on"], evidence=d["evidence"],
+                                 now=timezone.now())
             except ValidationError as exc:
                 form_errors(form, exc)
             else:

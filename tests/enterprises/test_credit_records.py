@@ -131,7 +131,8 @@ def test_disqualification_writes_one_record_and_its_withdrawal_withdraws_it(cred
     w = credit_world
     policy = ensure_default_policy(w.shanting)
     d = disqualify(actor=w.users["street_staff"], estate=w.estate_a1, year=2025, quarter=2,
-                   reason=policy.disqualifying_reasons[1], occurred_on=datetime.date(2025, 5, 6), evidence="现场核实 2 户群租")
+                   reason=policy.disqualifying_reasons[1], occurred_on=datetime.date(2025, 5, 6), evidence="现场核实 2 户群租",
+                   now=at(datetime.date(2025, 5, 6)))
     credit_for_disqualification(disqualification=d, now=at(datetime.date(2025, 5, 7)))
     [record] = record_of(d)
     assert (record.rule_code, record.points, record.firm) == ("disqualified", -5, w.firm1)

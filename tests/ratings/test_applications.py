@@ -2,13 +2,15 @@
 import datetime
 import io
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from enterprises.models import BlacklistEntry
+from enterprises.credit.policy import ensure_default_credit_policy
+from enterprises.models import BlacklistEntry, CreditRecord
 from ratings.models import (
     Application,
     ApplicationStatus,
@@ -34,6 +36,7 @@ from .conftest import accept, components, inspected
 
 pytestmark = pytest.mark.django_db
 IN_WINDOW = datetime.date(2025, 2, 1)
+RECORDED = datetime.datetime(2025, 2, 3, 10, tzinfo=ZoneInfo("Asia/Shanghai"))  # a disqualification's recording
 
 
 def submit(w, persona="firm_user", estates=None, today=IN_WINDOW, firm=None):
@@ -159,10 +162,25 @@ def test_disqualification_reason_must_be_one_of_the_districts(rating_world):
     w = rating_world
     with pytest.raises(ValidationError, match="取消参评情形"):
         disqualify(actor=w.users["street_staff"], estate=w.estate_a1, year=2025, quarter=1, reason="看不顺眼",
-                   occurred_on=datetime.date(2025, 2, 1), evidence="x")
+                   occurred_on=datetime.date(2025, 2, 1), evidence="x", now=RECORDED)
     disqualify(actor=w.users["street_staff"], estate=w.estate_a1, year=2025, quarter=1,
-               reason="破坏房屋承重结构", occurred_on=datetime.date(2025, 2, 1), evidence="3 号楼 2 单元")
+               reason="破坏房屋承重结构", occurred_on=datetime.date(2025, 2, 1), evidence="3 号楼 2 单元", now=RECORDED)
     assert Disqualification.objects.count() == 1
+
+
+def test_disqualification_is_recorded_at_the_given_now_not_by_the_clock(rating_world):
+    # 2031 is years away from the real clock and time is not frozen: a service reading the clock would fail.
+    w = rating_world
+    ensure_default_credit_policy()
+    far = datetime.datetime(2031, 6, 2, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    record = disqualify(actor=w.users["street_staff"], estate=w.estate_a1, year=2025, quarter=1,
+                        reason="破坏房屋承重结构", occurred_on=datetime.date(2025, 2, 1), evidence="3 号楼 2 单元",
+                        now=far)
+    record.refresh_from_db()
+    assert record.recorded_at == far
+    # The firm's credit record it writes is stamped with the same moment.
+    credit = CreditRecord.objects.get(rule_code="disqualified", source_id=record.pk)
+    assert (credit.recorded_at, credit.occurred_on) == (far, datetime.date(2025, 2, 1))
 
 
 @pytest.mark.parametrize("data, message", [

@@ -269,7 +269,8 @@ def test_upheld_appeal_tier_wins_over_a_later_disqualification_on_every_recomput
                            today=datetime.date(2025, 4, 8))
     appeal_decide(actor=w.users["district_admin"], appeal=appeal, upheld=True, decision="复核属实", adjusted_tier=4)
     disqualify(actor=w.users["street_staff2"], estate=w.estate_b1, year=2025, quarter=1, reason="小区内出现群租房",
-               occurred_on=datetime.date(2025, 3, 1), evidence="3 号楼群租")
+               occurred_on=datetime.date(2025, 3, 1), evidence="3 号楼群租",
+               now=datetime.datetime(2025, 4, 8, 15, tzinfo=SHANGHAI))
     for day in (9, 10):
         period_recompute(actor=w.users["district_admin"], period=w.period, reason="录入取消参评记录",
                          today=datetime.date(2025, 4, day))
@@ -282,7 +283,8 @@ def test_upheld_appeal_tier_wins_over_a_later_disqualification_on_every_recomput
 def test_withdrawn_disqualification_no_longer_counts_and_stays_listed_struck_through(rated, login):
     w = rated
     record = disqualify(actor=w.users["street_staff"], estate=w.estate_a1, year=2025, quarter=1,
-                        reason="小区内新增违法建设", occurred_on=datetime.date(2025, 3, 2), evidence="屋顶加建")
+                        reason="小区内新增违法建设", occurred_on=datetime.date(2025, 3, 2), evidence="屋顶加建",
+                        now=datetime.datetime(2025, 4, 8, 9, tzinfo=SHANGHAI))
     period_recompute(actor=w.users["district_admin"], period=w.period, reason="取消参评", today=datetime.date(2025, 4, 8))
     a1 = _rating(w.period, w.estate_a1)
     assert (a1.tier, a1.no_tier_reason) == (0, NoTierReason.DISQUALIFIED)
@@ -308,7 +310,8 @@ def test_withdrawn_disqualification_no_longer_counts_and_stays_listed_struck_thr
 def test_disqualification_withdrawal_needs_scope_a_reason_and_an_open_quarter_and_happens_once(rated):
     w = rated
     record = disqualify(actor=w.users["street_staff"], estate=w.estate_a1, year=2025, quarter=1,
-                        reason="小区内出现群租房", occurred_on=datetime.date(2025, 3, 2), evidence="2 号楼")
+                        reason="小区内出现群租房", occurred_on=datetime.date(2025, 3, 2), evidence="2 号楼",
+                        now=datetime.datetime(2025, 4, 8, 9, tzinfo=SHANGHAI))
     for persona in ("street_staff2", "firm_user", "community_clerk", "district_admin_gc"):
         with pytest.raises(ValidationError, match="不在您的管辖范围内"):
             disqualification_withdraw(actor=w.users[persona], disqualification=record, reason="x", now=NOW)
@@ -318,7 +321,7 @@ def test_disqualification_withdrawal_needs_scope_a_reason_and_an_open_quarter_an
     with pytest.raises(ValidationError, match="已于 2025-04-20 撤销，不能重复撤销"):
         disqualification_withdraw(actor=w.users["street_staff"], disqualification=record, reason="x", now=NOW)
     other = disqualify(actor=w.users["street_staff"], estate=w.estate_a1, year=2025, quarter=1,
-                       reason="破坏房屋承重结构", occurred_on=datetime.date(2025, 3, 3), evidence="5 号楼")
+                       reason="破坏房屋承重结构", occurred_on=datetime.date(2025, 3, 3), evidence="5 号楼", now=NOW)
     publish(w)
     with pytest.raises(ValidationError, match="已公布，取消参评记录不能再撤销"):
         disqualification_withdraw(actor=w.users["street_staff"], disqualification=other, reason="x", now=NOW)
