@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from faker import Faker
 
 from accounts.excel import build_workbook
+from complaints import imports as reader
 from complaints.models import (
     Action,
     Category,
@@ -25,7 +26,8 @@ from complaints.models import (
     TimeLimitPolicy,
     Urgency,
 )
-from complaints.services import imports as svc
+from complaints.services.imports import common as svc_common
+from complaints.services.imports import execute as svc_execute
 from complaints.services.imports import (
     import_run_confirm,
     import_run_execute,
@@ -244,7 +246,7 @@ def test_mapping_of_another_district_is_refused(world):
 
 
 def test_big_run_is_queued_through_the_outbox_and_the_task_imports_it(world, upload, monkeypatch):
-    monkeypatch.setattr(svc, "INLINE_MAX_ROWS", 2)
+    monkeypatch.setattr(svc_execute, "INLINE_MAX_ROWS", 2)
     run = upload(xlsx([row(f"L{i}") for i in range(3)]))
     run = import_run_confirm(actor=world.users["street_staff"], run=run, now=NOW)
     assert run.status == ImportStatus.QUEUED and not Complaint.objects.exists()
@@ -291,11 +293,11 @@ def test_mapping_changed_after_the_check_refuses_the_run_whole(world, upload, ma
 
 
 def test_failure_while_writing_rolls_back_every_row(world, upload, monkeypatch):
-    monkeypatch.setattr(svc, "CHUNK", 2)
+    monkeypatch.setattr(svc_common, "CHUNK", 2)  # the check keeps the rows in chunks of 2
     run = upload(xlsx([row(f"P{i}") for i in range(5)]))
     ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.QUEUED)
     calls = {"n": 0}
-    real = svc._write
+    real = svc_execute._write
 
     def flaky(ctx, rows):
         calls["n"] += 1
@@ -303,7 +305,7 @@ def test_failure_while_writing_rolls_back_every_row(world, upload, monkeypatch):
             raise RuntimeError("disk full")
         return real(ctx, rows)
 
-    monkeypatch.setattr(svc, "_write", flaky)
+    monkeypatch.setattr(svc_execute, "_write", flaky)
     assert import_run_execute(run_id=run.pk, now=NOW)["status"] == ImportStatus.FAILED
     assert not Complaint.objects.exists() and calls["n"] == 3
     run.refresh_from_db()
@@ -382,13 +384,13 @@ def test_mapping_update_refuses_bad_values(world, mapping):
 def test_a_number_that_clashes_with_an_existing_order_is_drawn_again(world, upload, monkeypatch):
     first = import_run_confirm(actor=world.users["street_staff"], run=upload(xlsx([row("AD1")])), now=NOW)
     taken = Complaint.objects.get(import_run=first)
-    real = svc.new_number
+    real = svc_execute.new_number
     draws = iter([taken.number])  # the next draw repeats the existing number, then chance takes over
 
     def clashing(received_at):
         return next(draws, None) or real(received_at)
 
-    monkeypatch.setattr(svc, "new_number", clashing)
+    monkeypatch.setattr(svc_execute, "new_number", clashing)
     run = import_run_confirm(actor=world.users["street_staff"], run=upload(xlsx([row("AD2")])), now=NOW)
     assert run.status == ImportStatus.DONE and run.created_count == 1
     again = Complaint.objects.get(import_run=run)
@@ -406,7 +408,7 @@ def test_the_import_uses_the_rows_checked_at_upload_and_drops_them(world, upload
     def no_second_read(*args, **kwargs):
         raise AssertionError("the file was read again")
 
-    monkeypatch.setattr(svc.reader, "open_rows", no_second_read)
+    monkeypatch.setattr(reader, "open_rows", no_second_read)
     run = import_run_confirm(actor=world.users["street_staff"], run=run, now=NOW)
     assert (run.status, run.created_count, run.triage_count) == (ImportStatus.DONE, 2, 1)
     c = Complaint.objects.get(external_no="AE1")

@@ -14,8 +14,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections
 from django.urls import reverse
 
+from complaints import imports as reader
 from complaints.models import Complaint, ImportRun, ImportStatus
-from complaints.services import imports as svc
+from complaints.services.imports import check as svc_check
+from complaints.services.imports import common as svc_common
 from complaints.services.imports import (
     import_run_check,
     import_run_confirm,
@@ -45,7 +47,7 @@ def mapping(world):
 @pytest.fixture
 def big(monkeypatch):
     """Every uploaded file counts as big (over CHECK_INLINE_MAX_BYTES)."""
-    monkeypatch.setattr(svc, "CHECK_INLINE_MAX_BYTES", 0)
+    monkeypatch.setattr(svc_check, "CHECK_INLINE_MAX_BYTES", 0)
 
 
 @pytest.fixture
@@ -68,11 +70,11 @@ def test_a_file_up_to_the_limit_is_checked_in_the_request_and_one_byte_more_in_t
         world, upload, monkeypatch):
     assert upload(xlsx([row("S0")])).status == ImportStatus.UPLOADED  # the demo's files are far below 1 MB
     content = xlsx([row("S1"), row("S2")]).read()
-    monkeypatch.setattr(svc, "CHECK_INLINE_MAX_BYTES", len(content))
+    monkeypatch.setattr(svc_check, "CHECK_INLINE_MAX_BYTES", len(content))
     run = upload(SimpleUploadedFile("12345工单.xlsx", content))
     assert (run.status, run.total_rows) == (ImportStatus.UPLOADED, 2)
     assert not OutboxMessage.objects.filter(task="complaints.import_check").exists()
-    monkeypatch.setattr(svc, "CHECK_INLINE_MAX_BYTES", len(content) - 1)
+    monkeypatch.setattr(svc_check, "CHECK_INLINE_MAX_BYTES", len(content) - 1)
     assert upload(SimpleUploadedFile("12345工单.xlsx", content)).status == ImportStatus.CHECKING
     assert OutboxMessage.objects.filter(task="complaints.import_check").count() == 1
 
@@ -81,7 +83,7 @@ def test_a_big_file_is_kept_as_checking_with_one_task_queued(world, upload, big,
     def no_row_read(*args, **kwargs):
         raise AssertionError("the request checked the rows")
 
-    monkeypatch.setattr(svc, "_check_file", no_row_read)
+    monkeypatch.setattr(svc_check, "_check_file", no_row_read)
     run = upload(xlsx([row(f"A{i}") for i in range(5)], name="12345-11月.xlsx"))
     run.refresh_from_db()
     assert (run.status, run.total_rows, run.processed_rows, run.errors, run.finished_at) == (
@@ -164,7 +166,7 @@ def test_a_big_file_with_a_bad_date_is_refused_with_the_line(world, upload, big)
 ])
 def test_a_late_structural_error_becomes_the_runs_message(world, upload, big, monkeypatch, rows, max_rows, message):
     if max_rows:
-        monkeypatch.setattr(svc.reader, "MAX_ROWS", max_rows)
+        monkeypatch.setattr(reader, "MAX_ROWS", max_rows)
     run = upload(xlsx(rows))
     assert run.status == ImportStatus.CHECKING  # the header is there: nothing to refuse at the upload
     import_run_check(run_id=run.pk, now=LATER)
@@ -183,7 +185,7 @@ def test_delivered_twice_the_second_does_nothing(world, upload, big, monkeypatch
     def no_second_check(*args, **kwargs):
         raise AssertionError("checked twice")
 
-    monkeypatch.setattr(svc, "_check_file", no_second_check)
+    monkeypatch.setattr(svc_check, "_check_file", no_second_check)
     assert import_run_check(run_id=run.pk, now=LATER + datetime.timedelta(minutes=5)) == {
         "run": run.pk, "status": ImportStatus.UPLOADED}
     run.refresh_from_db()
@@ -195,17 +197,17 @@ def test_delivered_twice_the_second_does_nothing(world, upload, big, monkeypatch
 
 
 def test_rows_read_so_far_are_written_after_every_chunk(world, upload, big, monkeypatch):
-    monkeypatch.setattr(svc, "CHUNK", 2)
+    monkeypatch.setattr(svc_common, "CHUNK", 2)
     run = upload(xlsx([row(f"G{i}") for i in range(5)]))
     ImportRun.objects.filter(pk=run.pk).update(processed_rows=99)  # left by a worker that died
     seen = []
-    real = svc._existing_numbers
+    real = svc_check._existing_numbers
 
     def spy(source, numbers):  # called once per chunk, before that chunk's count is written
         seen.append(ImportRun.objects.get(pk=run.pk).processed_rows)
         return real(source, numbers)
 
-    monkeypatch.setattr(svc, "_existing_numbers", spy)
+    monkeypatch.setattr(svc_check, "_existing_numbers", spy)
     import_run_check(run_id=run.pk, now=LATER)
     assert seen == [0, 2, 4]
     assert ImportRun.objects.get(pk=run.pk).processed_rows == 5
@@ -217,7 +219,7 @@ def test_a_crash_marks_the_run_failed_with_a_clear_message(world, upload, big, m
     def broken(*args, **kwargs):
         raise RuntimeError("disk error")
 
-    monkeypatch.setattr(svc, "_check_file", broken)
+    monkeypatch.setattr(svc_check, "_check_file", broken)
     assert import_run_check(run_id=run.pk, now=LATER)["status"] == ImportStatus.FAILED
     run.refresh_from_db()
     assert run.status == ImportStatus.FAILED and run.finished_at == LATER
@@ -227,19 +229,19 @@ def test_a_crash_marks_the_run_failed_with_a_clear_message(world, upload, big, m
 
 def test_a_database_outage_is_raised_for_a_retry_that_checks_again(world, upload, big, monkeypatch):
     run = upload(xlsx([row("I1"), row("I2")]))
-    real = svc._existing_numbers
+    real = svc_check._existing_numbers
 
     def down(source, numbers):
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(svc, "_existing_numbers", down)
+    monkeypatch.setattr(svc_check, "_existing_numbers", down)
     with pytest.raises(OperationalError):
         import_run_check(run_id=run.pk, now=LATER)
     run.refresh_from_db()
     assert run.status == ImportStatus.CHECKING and not checked_notes(world.users["street_staff"], run)
     assert not default_storage.exists(f"{run.file.name}.rows")
 
-    monkeypatch.setattr(svc, "_existing_numbers", real)
+    monkeypatch.setattr(svc_check, "_existing_numbers", real)
     assert import_run_check(run_id=run.pk, now=LATER)["status"] == ImportStatus.UPLOADED
 
 
@@ -273,7 +275,7 @@ def test_a_second_worker_leaves_alone_a_run_another_is_checking(world, upload, b
     run = upload(xlsx([row("L1")]))
     real = connections[DEFAULT_DB_ALIAS]
     other = type(real)(dict(real.settings_dict), real.alias)  # "another worker": a session of its own
-    key = [svc._CHECK_LOCK_CLASS, run.pk % 2**31]
+    key = [svc_check._CHECK_LOCK_CLASS, run.pk % 2**31]
     try:
         with other.cursor() as cur:
             cur.execute("SELECT pg_try_advisory_lock(%s, %s)", key)

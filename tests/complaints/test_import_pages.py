@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from complaints.models import Complaint, ImportMapping, ImportRun, ImportStatus
-from complaints.services import imports as svc
+from complaints.services.imports import execute as svc_execute
 from complaints.services.imports import import_run_upload, mapping_ensure_default
 
 from .test_import import HEADERS, row, xlsx
@@ -119,7 +119,7 @@ def test_progress_bar_polls_while_queued_then_reloads(world, login, run):
 
 
 def test_big_file_confirm_queues_it(world, login, run, monkeypatch):
-    monkeypatch.setattr(svc, "INLINE_MAX_ROWS", 1)
+    monkeypatch.setattr(svc_execute, "INLINE_MAX_ROWS", 1)
     client = login("street_staff")
     response = client.post(reverse("complaints:import_confirm", args=[run.pk]), follow=True)
     run.refresh_from_db()
