@@ -13,6 +13,7 @@ from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 
 from complaints import imports as reader
+from complaints.imports import xlsx as xlsx_reader
 
 
 def trimmed(rows):
@@ -123,7 +124,7 @@ def test_damaged_sheet_is_a_clear_error():
     ("0%", False), ("General", False), ('"h"0', False), ("[Red]0.00", False), ("h:mm AM/PM", True),
 ])
 def test_date_format_codes(code, is_date):
-    assert reader._is_date_format(code) is is_date
+    assert xlsx_reader._is_date_format(code) is is_date
 
 
 def test_shared_strings_are_read_only_as_far_as_the_rows_need():
@@ -136,7 +137,7 @@ def test_shared_strings_are_read_only_as_far_as_the_rows_need():
         ws.write_row(i + 1, 0, [f"GD{i:06d}", f"第{i}件诉求"])
     book.close()
     assert "xl/sharedStrings.xml" in zipfile.ZipFile(io.BytesIO(buf.getvalue())).namelist()
-    sheet = reader._SheetReader(io.BytesIO(buf.getvalue()))
+    sheet = xlsx_reader._SheetReader(io.BytesIO(buf.getvalue()))
     try:
         rows = sheet.rows()
         assert next(rows) == (1, ("工单编号", "诉求内容"))
