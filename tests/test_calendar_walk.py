@@ -240,7 +240,7 @@ class District:
         self.estates = {"梅花园": w.estate_a1, "北庄花园": w.estate_b1, "桂花苑": self.gui}
         w.firm2.is_filed, w.firm2.filed_on = True, datetime.date(2020, 1, 1)
         w.firm2.save()
-        self.rubric = {y: ensure_default_rubric(district=w.shanting, year=y) for y in (2025, 2026)}
+        self.rubric = {y: ensure_default_rubric(district=w.shanting, year=y, now=timezone.now()) for y in (2025, 2026)}
         ensure_default_policy(w.shanting)
         ensure_default_policy(w.guancheng)
         SubsidyPolicy.objects.create(district=w.shanting, effective_from=datetime.date(2025, 1, 1),

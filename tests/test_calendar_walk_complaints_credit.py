@@ -474,7 +474,7 @@ class Walk:
     def rate_2024q4(self):
         w = self.w
         with time_machine.travel(t("2024-11-20 10:00"), tick=False):
-            rubric = ensure_default_rubric(district=w.shanting, year=2024)
+            rubric = ensure_default_rubric(district=w.shanting, year=2024, now=timezone.now())
             Application.objects.create(firm=w.firm1, estate=w.estate_a1, year=2024,
                                        status=ApplicationStatus.ACCEPTED, submitted_by=self.u["street_staff"])
             Inspection.objects.create(estate=w.estate_a1, rubric=rubric, date=datetime.date(2024, 11, 20),

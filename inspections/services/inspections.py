@@ -7,7 +7,6 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
@@ -73,20 +72,20 @@ def _check_quarter_open(estate: Estate, date: datetime.date) -> None:
             "y": date.year, "q": (date.month - 1) // 3 + 1})
 
 
-def _check_date(date: datetime.date) -> None:
-    if date > timezone.localdate():
+def _check_date(date: datetime.date, today: datetime.date) -> None:
+    if date > today:
         raise ValidationError({"date": _("检查日期不能晚于今天。")})
 
 
 @transaction.atomic
 def inspection_start(*, actor: User, estate: Estate, kind: str, date: datetime.date, inspectors: str,
-                     overall_comment: str = "") -> Inspection:
-    """A draft inspection with one empty score row per item of the active rubric."""
+                     overall_comment: str = "", today: datetime.date) -> Inspection:
+    """A draft inspection with one empty score row per item of the active rubric (`date` not after `today`)."""
     if not inspectable_estates(actor).filter(pk=estate.pk).exists():
         raise ValidationError(_("该小区不在您的管辖范围内，不能检查。"))
     if kind not in InspectionKind.values:
         raise ValidationError({"kind": _("检查类型无效。")})
-    _check_date(date)
+    _check_date(date, today)
     if not inspectors.strip():
         raise ValidationError({"inspectors": _("请填写检查人员。")})
     _check_quarter_open(estate, date)
@@ -125,8 +124,9 @@ def parse_score(raw, item: RubricItem) -> Decimal | None:
 @transaction.atomic
 def inspection_save(*, actor: User, inspection: Inspection, scores: dict[int, tuple[object, str]],
                     kind: str | None = None, date: datetime.date | None = None, inspectors: str | None = None,
-                    overall_comment: str | None = None) -> Inspection:
-    """Save a draft: header fields and {item_id: (raw score, note)}. All-or-nothing on errors."""
+                    overall_comment: str | None = None, today: datetime.date) -> Inspection:
+    """Save a draft: header fields and {item_id: (raw score, note)}. All-or-nothing on errors.
+    A changed `date` may not be after `today`."""
     inspection = _lock_editable(actor, inspection)
     rows = {s.item_id: s for s in inspection.scores.select_related("item")}
     errors: dict[str, list[str]] = {}
@@ -145,7 +145,7 @@ def inspection_save(*, actor: User, inspection: Inspection, scores: dict[int, tu
             errors["kind"] = [_("检查类型无效。")]
         inspection.kind = kind
     if date is not None:
-        if date > timezone.localdate():
+        if date > today:
             errors["date"] = [_("检查日期不能晚于今天。")]
         elif date.year != inspection.rubric.year:
             errors["date"] = [_("检查日期须在评分细则年度（%(y)d 年）内。") % {"y": inspection.rubric.year}]
@@ -175,13 +175,13 @@ def compute_total(inspection: Inspection) -> Decimal:
 
 
 @transaction.atomic
-def inspection_submit(*, actor: User, inspection: Inspection) -> Inspection:
-    """Lock the inspection with its computed total; a correction supersedes its original now."""
+def inspection_submit(*, actor: User, inspection: Inspection, now: datetime.datetime) -> Inspection:
+    """Lock the inspection with its computed total, submitted at `now`; a correction supersedes its original."""
     inspection = _lock_editable(actor, inspection)
     _check_quarter_open(inspection.estate, inspection.date)
     inspection.total = compute_total(inspection)
     inspection.status = InspectionStatus.SUBMITTED
-    inspection.submitted_at = timezone.now()
+    inspection.submitted_at = now
     inspection.save(update_fields=["total", "status", "submitted_at", "updated_at"])
     if inspection.supersedes_id:
         Inspection.objects.filter(pk=inspection.supersedes_id).update(status=InspectionStatus.SUPERSEDED)

@@ -1,13 +1,13 @@
 """Rubric versions: drafts are edited; active and used versions never are."""
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Sum
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -135,8 +135,8 @@ def rubric_replace_items(*, actor: User, rubric: Rubric, items: list[ItemData], 
 
 
 @transaction.atomic
-def rubric_activate(*, actor: User, rubric: Rubric) -> Rubric:
-    """Activate a draft whose maxima sum to exactly 100; the year's previous version retires."""
+def rubric_activate(*, actor: User, rubric: Rubric, now: datetime.datetime) -> Rubric:
+    """Activate a draft whose maxima sum to exactly 100 (activated at `now`); the year's previous version retires."""
     _check_district(actor, rubric.district)
     rubric = Rubric.objects.select_for_update().get(pk=rubric.pk)
     if rubric.status != RubricStatus.DRAFT:
@@ -150,13 +150,14 @@ def rubric_activate(*, actor: User, rubric: Rubric) -> Rubric:
         status=RubricStatus.RETIRED
     )
     rubric.status = RubricStatus.ACTIVE
-    rubric.activated_at = timezone.now()
+    rubric.activated_at = now
     rubric.save(update_fields=["status", "activated_at"])
     return rubric
 
 
-def ensure_default_rubric(*, district: District, year: int) -> Rubric:
-    """The active rubric for (district, year), creating the default one if none exists (demo/setup)."""
+def ensure_default_rubric(*, district: District, year: int, now: datetime.datetime) -> Rubric:
+    """The active rubric for (district, year), creating the default one, activated at `now`, if none exists
+    (demo/setup)."""
     active = Rubric.objects.filter(district=district, year=year, status=RubricStatus.ACTIVE).first()
     if active:
         return active
@@ -168,7 +169,7 @@ def ensure_default_rubric(*, district: District, year: int) -> Rubric:
         )
         _write_items(rubric, default_items())
         rubric.status = RubricStatus.ACTIVE
-        rubric.activated_at = timezone.now()
+        rubric.activated_at = now
         rubric.save(update_fields=["status", "activated_at"])
     return rubric
 

@@ -117,7 +117,8 @@ class InspectionCreateView(LoginRequiredMixin, View):
         form = InspectionStartForm(request.POST)
         if form.is_valid():
             try:
-                inspection = inspection_start(actor=request.user, estate=estate, **form.cleaned_data)
+                inspection = inspection_start(actor=request.user, estate=estate, today=timezone.localdate(),
+                                              **form.cleaned_data)
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
@@ -138,7 +139,8 @@ def save_from_post(request, inspection: Inspection):
         return inspection, {k: list(v) for k, v in header.errors.items()}
     fields = {k: v for k, v in header.cleaned_data.items() if k in request.POST}
     try:
-        inspection = inspection_save(actor=request.user, inspection=inspection, scores=scores, **fields)
+        inspection = inspection_save(actor=request.user, inspection=inspection, scores=scores,
+                                     today=timezone.localdate(), **fields)
     except ValidationError as exc:
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
         return inspection, errors
@@ -243,7 +245,7 @@ class InspectionSubmitView(LoginRequiredMixin, View):
         for message in add_posted_photos(request, inspection):
             messages.error(request, message)
         try:
-            inspection = inspection_submit(actor=request.user, inspection=inspection)
+            inspection = inspection_submit(actor=request.user, inspection=inspection, now=timezone.now())
         except ValidationError as exc:
             messages.error(request, _("未提交：%(e)s（已保存为草稿）") % {"e": " ".join(exc.messages)})
             return redirect("inspections:inspection_edit", pk=pk)

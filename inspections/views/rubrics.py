@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -171,7 +172,7 @@ class RubricActivateView(RubricKeeperMixin, View):
     def post(self, request, pk):
         rubric = self.get_rubric()
         try:
-            rubric_activate(actor=request.user, rubric=rubric)
+            rubric_activate(actor=request.user, rubric=rubric, now=timezone.now())
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:

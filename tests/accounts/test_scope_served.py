@@ -31,7 +31,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def changed(world):
     w = world
-    rubric = ensure_default_rubric(district=w.shanting, year=2025)
+    rubric = ensure_default_rubric(district=w.shanting, year=2025, now=timezone.now())
     policy = ensure_default_policy(w.shanting)
     w.app = Application.objects.create(firm=w.firm1, estate=w.estate_a1, year=2025, submitted_by=w.users["firm_user"],
                                        status=ApplicationStatus.ACCEPTED)

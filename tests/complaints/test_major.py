@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from complaints import services as svc
 from complaints.models import Action, Status
@@ -35,7 +36,7 @@ AFTER_Q1 = datetime.date(2025, 4, 6)
 def rated(world):
     """梅花园 taking part in 2025Q1 with 95 everywhere."""
     ensure_default_policy(world.shanting)
-    rubric = ensure_default_rubric(district=world.shanting, year=2025)
+    rubric = ensure_default_rubric(district=world.shanting, year=2025, now=timezone.now())
     Application.objects.create(firm=world.firm1, estate=world.estate_a1, year=2025, status=ApplicationStatus.ACCEPTED,
                                submitted_by=world.users["firm_user"])
     Inspection.objects.create(estate=world.estate_a1, rubric=rubric, date=datetime.date(2025, 2, 10), inspectors="检查组",

@@ -23,7 +23,7 @@ SIZES = {"1366": {"width": 1366, "height": 900}, "390": {"width": 390, "height":
 @pytest.fixture
 def inspected(world):
     today = datetime.date.today()
-    rubric = ensure_default_rubric(district=world.shanting, year=today.year)
+    rubric = ensure_default_rubric(district=world.shanting, year=today.year, now=timezone.now())
     for estate in (world.estate_a1, world.estate_a2, world.estate_b1):
         Inspection.objects.create(estate=estate, rubric=rubric, date=today, inspectors="街道检查组",
                                   status=InspectionStatus.SUBMITTED, total=Decimal("88.0"),

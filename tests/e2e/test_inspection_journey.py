@@ -10,6 +10,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import expect
 
@@ -24,7 +25,7 @@ PHONE = {"width": 390, "height": 844}
 
 @pytest.fixture
 def rubric(world):
-    return ensure_default_rubric(district=world.shanting, year=datetime.date.today().year)
+    return ensure_default_rubric(district=world.shanting, year=datetime.date.today().year, now=timezone.now())
 
 
 @pytest.fixture(autouse=True)

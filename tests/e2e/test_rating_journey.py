@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from inspections.services.inspections import inspection_save, inspection_start, inspection_submit
 from ratings.models import Application, ApplicationStatus, PeriodStatus, RatingPeriod, StarRating
@@ -26,17 +27,18 @@ def _at(y, m, d, hour=9):
 
 
 def _inspect(w, estate, day, deduct=Decimal("10")):
-    """An inspection of `estate` on `day` through the inspection services, every item scored; the total is
-    the rubric's full marks less `deduct`."""
+    """An inspection of `estate` on `day` through the inspection services, every item scored, entered and
+    submitted at the frozen clock's moment; the total is the rubric's full marks less `deduct`."""
     actor = w.users["street_staff"]
-    insp = inspection_start(actor=actor, estate=estate, kind="regular", date=day, inspectors="山城街道检查组")
+    insp = inspection_start(actor=actor, estate=estate, kind="regular", date=day, inspectors="山城街道检查组",
+                            today=timezone.localdate())
     scores, left = {}, deduct
     for row in insp.scores.select_related("item"):
         take = min(left, row.item.max_points)
         scores[row.item_id] = (row.item.max_points - take, "")
         left -= take
-    inspection_save(actor=actor, inspection=insp, scores=scores)
-    return inspection_submit(actor=actor, inspection=insp)
+    inspection_save(actor=actor, inspection=insp, scores=scores, today=timezone.localdate())
+    return inspection_submit(actor=actor, inspection=insp, now=timezone.now())
 
 
 def test_firm_applies_district_rates_and_publishes_public_sees_stars(page, live_server, rating_world, log_in,

@@ -127,7 +127,7 @@ def test_a_confirmed_yearly_recheck_writes_one_good_record_for_the_firm_on_the_p
     ensure_default_policy(w.shanting)
     from inspections.services.rubrics import ensure_default_rubric
 
-    w.rubric_2025 = ensure_default_rubric(district=w.shanting, year=2025)
+    w.rubric_2025 = ensure_default_rubric(district=w.shanting, year=2025, now=at(datetime.date(2025, 1, 2)))
     accept(w, w.estate_a1)
     inspected(w, w.estate_a1, ["88.0"])
     components(w, w.estate_a1, "80", "90")  # 87.60: 5★

@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from accounts.models import Notification
 from enterprises.credit.permissions import Unit
@@ -101,19 +102,19 @@ def test_overdue_job_twice_writes_one_record_and_tells_the_firm_once(credit_worl
 
 def test_inspection_below_the_line_counts_once_per_estate_and_quarter(credit_world):
     w = credit_world
-    ensure_default_rubric(district=w.shanting, year=2025)
+    ensure_default_rubric(district=w.shanting, year=2025, now=timezone.now())
 
     def inspect(day, deduct):
         insp = inspection_start(actor=w.users["street_staff"], estate=w.estate_a1, kind="regular", date=day,
-                                inspectors="山城街道检查组")
+                                inspectors="山城街道检查组", today=day)
         scores, left = {}, Decimal(deduct)
         for row in insp.scores.select_related("item"):
             take = min(left, row.item.max_points)
             scores[row.item_id] = (row.item.max_points - take, "")
             left -= take
-        inspection_save(actor=w.users["street_staff"], inspection=insp, scores=scores)
+        inspection_save(actor=w.users["street_staff"], inspection=insp, scores=scores, today=day)
         with time_machine.travel(at(day, 15), tick=False):
-            return inspection_submit(actor=w.users["street_staff"], inspection=insp)
+            return inspection_submit(actor=w.users["street_staff"], inspection=insp, now=at(day, 15))
 
     passing = inspect(datetime.date(2025, 4, 8), 40)  # 60.0: not below the line
     assert not record_of(passing).exists()

@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from inspections.services.rubrics import ensure_default_rubric
 
@@ -9,8 +10,8 @@ from inspections.services.rubrics import ensure_default_rubric
 def rubric(world):
     """The default rubric, active for 山亭区 this year (and last year)."""
     year = datetime.date.today().year
-    ensure_default_rubric(district=world.shanting, year=year - 1)
-    return ensure_default_rubric(district=world.shanting, year=year)
+    ensure_default_rubric(district=world.shanting, year=year - 1, now=timezone.now())
+    return ensure_default_rubric(district=world.shanting, year=year, now=timezone.now())
 
 
 def score_all(rubric, full_except: dict | None = None):

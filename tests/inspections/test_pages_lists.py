@@ -188,7 +188,7 @@ def test_scoring_form_and_detail_query_counts_do_not_grow_with_items(world, rubr
 
     insp = submitted(world, world.estate_a1)
     draft = inspection_start(actor=world.users["street_staff"], estate=world.estate_a1, kind="regular", date=TODAY,
-                             inspectors="张三")
+                             inspectors="张三", today=TODAY)
     client = login("street_staff")
     with django_assert_max_num_queries(16):
         assert client.get(reverse("inspections:inspection_detail", args=[insp.pk])).status_code == 200

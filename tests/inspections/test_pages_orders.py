@@ -21,15 +21,16 @@ S = OrderStatus
 def scored(world, rubric):
     """A submitted inspection of 梅花园 with 1.2 scored 1 of 4, a note and a photo on that item."""
     clerk = world.users["street_staff"]
-    insp = inspection_start(actor=clerk, estate=world.estate_a1, kind="regular", date=TODAY, inspectors="张三")
+    insp = inspection_start(actor=clerk, estate=world.estate_a1, kind="regular", date=TODAY, inspectors="张三",
+                            today=TODAY)
     item = rubric.items.get(code="1.2")
     scores = score_all(rubric, {"1.2": "1"})
     scores[item.pk] = ("1", "服务中心无人值守")
-    inspection_save(actor=clerk, inspection=insp, scores=scores)
+    inspection_save(actor=clerk, inspection=insp, scores=scores, today=TODAY)
     inspection_add_photos(actor=clerk, inspection=insp, images=[png()], item=item)
     from inspections.services.inspections import inspection_submit
 
-    return inspection_submit(actor=clerk, inspection=insp), item
+    return inspection_submit(actor=clerk, inspection=insp, now=timezone.now()), item
 
 
 @pytest.fixture
@@ -86,7 +87,7 @@ def test_estate_without_a_firm_is_not_offered_and_is_refused(world, login):
 
 def test_an_order_from_a_draft_inspection_is_refused(world, rubric, login):
     draft = inspection_start(actor=world.users["street_staff"], estate=world.estate_a1, kind="regular",
-                             date=TODAY, inspectors="张三")
+                             date=TODAY, inspectors="张三", today=TODAY)
     url = reverse("inspections:order_create") + f"?inspection={draft.pk}"
     response = login("street_staff").post(url, {"estate": world.estate_a1.pk, "problem": "x",
                                                 "deadline": TODAY.isoformat()})

@@ -47,9 +47,9 @@ def _media(settings, tmp_path):
 
 def submitted(world, estate, persona="street_staff", scores=None):
     user = world.users[persona]
-    insp = inspection_start(actor=user, estate=estate, kind="regular", date=TODAY, inspectors="张三")
-    inspection_save(actor=user, inspection=insp, scores=scores or score_all(insp.rubric))
-    return inspection_submit(actor=user, inspection=insp)
+    insp = inspection_start(actor=user, estate=estate, kind="regular", date=TODAY, inspectors="张三", today=TODAY)
+    inspection_save(actor=user, inspection=insp, scores=scores or score_all(insp.rubric), today=TODAY)
+    return inspection_submit(actor=user, inspection=insp, now=timezone.now())
 
 
 @pytest.fixture
@@ -59,9 +59,9 @@ def records(world, rubric):
     r.insp_a2 = submitted(world, world.estate_a2)
     r.insp_b1 = submitted(world, world.estate_b1, "street_staff2")
     r.draft_a1 = inspection_start(actor=world.users["street_staff"], estate=world.estate_a1, kind="random",
-                                  date=TODAY, inspectors="李四")
+                                  date=TODAY, inspectors="李四", today=TODAY)
     r.draft_b1 = inspection_start(actor=world.users["street_staff2"], estate=world.estate_b1, kind="random",
-                                  date=TODAY, inspectors="王五")
+                                  date=TODAY, inspectors="王五", today=TODAY)
     r.order_a1 = order_issue(actor=world.users["street_staff"], estate=world.estate_a1, problem="楼道堆放杂物",
                              inspection=r.insp_a1, now=timezone.now())
     r.order_b1 = order_issue(actor=world.users["street_staff2"], estate=world.estate_b1, problem="绿化缺损",

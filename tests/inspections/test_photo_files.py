@@ -26,7 +26,7 @@ def media(settings, tmp_path):
 
 def test_inspection_photo_is_served_in_scope_and_404_outside(world, rubric, login, media):
     insp = inspection_start(actor=world.users["street_staff"], estate=world.estate_a1, kind="regular",
-                            date=datetime.date.today(), inspectors="张三")
+                            date=timezone.localdate(), inspectors="张三", today=timezone.localdate())
     [photo] = inspection_add_photos(actor=world.users["street_staff"], inspection=insp, images=[png()])
     url = photo.get_absolute_url()
     response = login("street_staff").get(url)

@@ -2,6 +2,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from inspections.models import Inspection, InspectionStatus
 from inspections.services.rubrics import ensure_default_rubric
@@ -13,7 +14,7 @@ from ratings.services.policy import ensure_default_policy
 def rating_world(world):
     ensure_default_policy(world.shanting)
     ensure_default_policy(world.guancheng)
-    world.rubric_2025 = ensure_default_rubric(district=world.shanting, year=2025)
+    world.rubric_2025 = ensure_default_rubric(district=world.shanting, year=2025, now=timezone.now())
     return world
 
 

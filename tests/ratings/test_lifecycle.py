@@ -357,21 +357,21 @@ def test_inspections_of_a_published_quarter_cannot_be_added_submitted_or_correct
     w = rated
     staff = w.users["street_staff"]
     draft = inspection_start(actor=staff, estate=w.estate_a1, kind="regular", date=datetime.date(2025, 3, 25),
-                             inspectors="山城街道检查组")
-    inspection_save(actor=staff, inspection=draft, scores=score_all(draft.rubric))
+                             inspectors="山城街道检查组", today=RUN_DAY)
+    inspection_save(actor=staff, inspection=draft, scores=score_all(draft.rubric), today=RUN_DAY)
     original = Inspection.objects.filter(estate=w.estate_a1, status="submitted").first()
     publish(w)
     message = "2025 年第 1 季度星级评定结果已公布，检查记录不能再新增或更正"
     with pytest.raises(ValidationError, match=message):
         inspection_start(actor=staff, estate=w.estate_a1, kind="regular", date=datetime.date(2025, 3, 30),
-                         inspectors="山城街道检查组")
+                         inspectors="山城街道检查组", today=NOW.date())
     with pytest.raises(ValidationError, match=message):
-        inspection_submit(actor=staff, inspection=draft)
+        inspection_submit(actor=staff, inspection=draft, now=NOW)
     with pytest.raises(ValidationError, match=message):
         inspection_correct(actor=staff, inspection=original, reason="1.1 录错")
     # Another quarter, or another district's, is open.
     later = inspection_start(actor=staff, estate=w.estate_a1, kind="regular", date=datetime.date(2025, 4, 2),
-                             inspectors="山城街道检查组")
+                             inspectors="山城街道检查组", today=NOW.date())
     assert later.pk and Inspection.objects.filter(supersedes=original).count() == 0
 
 

@@ -49,13 +49,13 @@ def _at(day: datetime.date) -> datetime.datetime:
 
 def seed_supervision(*, shanting: District, guancheng: District, managed: list[Estate], say) -> None:
     rng = random.Random(2026)
-    now = timezone.now()  # the run's one clock read (the orders' issue and deadlines, the submissions)
+    now = timezone.now()  # the run's one clock read (rubrics, inspections, orders), passed to the services
     today = timezone.localdate(now)
     street_staff = User.objects.get(username="street_staff")
     district_admin = User.objects.get(username="district_admin")
     for district in (shanting, guancheng):
         for year in (2025, 2026):
-            ensure_default_rubric(district=district, year=year)
+            ensure_default_rubric(district=district, year=year, now=now)
         ensure_default_policy(district)
 
     # Two submitted inspections per managed estate of 山城街道 in 2026Q3.
@@ -64,14 +64,14 @@ def seed_supervision(*, shanting: District, guancheng: District, managed: list[E
             quality = rng.choice([0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4])  # share of points lost
             for day in INSPECTION_DAYS:
                 insp = inspection_start(actor=street_staff, estate=estate, kind="regular", date=day,
-                                        inspectors="街道物业办检查组")
+                                        inspectors="街道物业办检查组", today=today)
                 scores = {}
                 for item in insp.rubric.items.all():
                     lost = (item.max_points * Decimal(str(rng.uniform(0, quality * 2)))) / Decimal("0.5")
                     lost = min(item.max_points, lost.to_integral_value() * Decimal("0.5"))
                     scores[item.pk] = (item.max_points - lost, "现场发现问题，已告知项目负责人" if lost else "")
-                inspection_save(actor=street_staff, inspection=insp, scores=scores)
-                inspection_submit(actor=street_staff, inspection=insp)
+                inspection_save(actor=street_staff, inspection=insp, scores=scores, today=today)
+                inspection_submit(actor=street_staff, inspection=insp, now=now)
         say("inspections", 2 * len(managed))
 
     # Rectification orders: one open, one answered and waiting for acceptance.
