@@ -4,7 +4,7 @@ Every function is keyword-only, runs in one transaction, takes `now` from its ca
 command) and refuses with a `ValidationError` carrying a Chinese message. The transition table, who may
 act and the refusals are in flow.py; the steps in intake.py and handling.py; the clocks in clocks.py;
 marks (merge, repeated, major) in marks.py; notifications in notices.py; the hourly job in overdue.py;
-attachments in attachments.py; the 12345 import in imports.py.
+attachments in attachments.py; the 12345 import in the imports package.
 """
 from .attachments import attachment_check, attachment_save
 from .flow import TRANSITIONS, USER_ACTIONS, action_refusal, allowed_actions
