@@ -230,55 +230,58 @@ def complaints_flag_repeated(*, estate_ids, now: datetime.datetime) -> int:
     """Flag for district supervision (提请区督办) the newest open case wherever the policy's N reports on one estate
     fall within its D days. Idempotent; returns how many were flagged.
 
-    Set-based, in one transaction (an import may flag thousands): the cases are locked, one FLAG_REPEATED
-    event each is written in bulk and the flag set with one UPDATE. The flow's rule for this system action
-    is "the case is open", which the locking query applies. The district is told once per call: of the case
-    itself when there is one, else one summary pointing at its task list (where flagged cases wait)."""
+    Set-based, in one transaction (an import may flag thousands), estate by estate in groups of 50 so that
+    memory stays flat: the cases are locked, one FLAG_REPEATED event each is written in bulk and the flag set
+    with one UPDATE. The flow's rule for this system action is "the case is open", which the locking query
+    applies. The district is told once per call: of the case itself when there is one, else one summary
+    pointing at its task list (where flagged cases wait)."""
     _check_aware(now)
-    candidates = _flag_candidates(estate_ids, now)
-    if not candidates:
-        return 0
-    flagged = []
+    flagged = []  # (pk, number, estate id, district id): a few ints and a short string per flagged case
     with transaction.atomic():
-        for chunk in _chunks(sorted(candidates)):
-            flagged += list(Complaint.objects.select_for_update(of=("self",))
-                            .select_related("street__district", "policy")
-                            .filter(pk__in=chunk, supervision_flagged=False, status__in=OPEN).order_by("pk"))
-        if not flagged:
-            return 0
-        events = []
-        for case in flagged:
-            events.append(ComplaintEvent(
-                complaint=case, action=Action.FLAG_REPEATED, actor=None, at=now, from_status=case.status,
-                to_status=case.status, data={},
-                comment=_("同一小区在 %(d)d 天内收到 %(n)d 次以上投诉，提请区督办。") % {
-                    "d": case.policy.supervision_days, "n": case.policy.supervision_reports}))
-        ComplaintEvent.objects.bulk_create(events, batch_size=2000)
-        for chunk in _chunks([c.pk for c in flagged]):
-            Complaint.objects.filter(pk__in=chunk).update(supervision_flagged=True)
-        _tell_district(flagged, events)
+        for estates in _chunks(sorted(set(estate_ids)), 50):
+            candidates = _flag_candidates(estates, now)
+            for chunk in _chunks(sorted(candidates)):
+                flagged += _flag(chunk, now)
+        if flagged:
+            _tell_district(flagged)
     return len(flagged)
 
 
-def _tell_district(flagged: list[Complaint], events: list[ComplaintEvent]):
+def _flag(case_ids: list[int], now: datetime.datetime) -> list[tuple]:
+    rows = list(Complaint.objects.select_for_update(of=("self",))
+                .filter(pk__in=case_ids, supervision_flagged=False, status__in=OPEN).order_by("pk")
+                .values_list("pk", "status", "number", "estate_id", "street__district_id",
+                             "policy__supervision_days", "policy__supervision_reports"))
+    text = _("同一小区在 %(d)d 天内收到 %(n)d 次以上投诉，提请区督办。")
+    ComplaintEvent.objects.bulk_create(
+        [ComplaintEvent(complaint_id=pk, action=Action.FLAG_REPEATED, actor=None, at=now, from_status=status,
+                        to_status=status, data={}, comment=text % {"d": days, "n": reports})
+         for pk, status, _number, _estate, _district, days, reports in rows], batch_size=2000)
+    Complaint.objects.filter(pk__in=[r[0] for r in rows]).update(supervision_flagged=True)
+    return [(pk, number, estate, district) for pk, _status, number, estate, district, _d, _r in rows]
+
+
+def _tell_district(flagged: list[tuple]):
     levels = notices.HANDOFFS[Action.FLAG_REPEATED]
     if len(flagged) == 1:
-        case = flagged[0]
+        case = Complaint.objects.select_related("street", "policy", "handled_by").get(pk=flagged[0][0])
+        event = case.events.filter(action=Action.FLAG_REPEATED).last()
         notices.send(case, levels=levels, key=f"complaint:{case.pk}:flagged",
                      title=_("投诉工单 %(n)s：同一小区多次投诉，提请区督办") % {"n": case.number},
-                     body=events[0].comment)
+                     body=event.comment)
         return
     from accounts.services import notify
 
     by_district = defaultdict(list)
-    for case in flagged:
-        by_district[case.street.district].append(case)
-    for district, cases in by_district.items():
-        estates = len({c.estate_id for c in cases})
-        numbers = "、".join(c.number for c in cases[:5]) + ("等" if len(cases) > 5 else "")
-        notify(users=notices.recipients(cases[0], "district"),
-               key=f"complaints:flagged:{district.pk}:{cases[0].pk}-{cases[-1].pk}:{len(cases)}",
-               title=_("%(c)d 件投诉工单提请区督办（%(e)d 个小区多次投诉）") % {"c": len(cases), "e": estates},
+    for row in flagged:
+        by_district[row[3]].append(row)
+    for district_id, cases in by_district.items():
+        first = Complaint.objects.select_related("street").get(pk=cases[0][0])
+        numbers = "、".join(number for _pk, number, _e, _d in cases[:5]) + ("等" if len(cases) > 5 else "")
+        notify(users=notices.recipients(first, "district"),
+               key=f"complaints:flagged:{district_id}:{cases[0][0]}-{cases[-1][0]}:{len(cases)}",
+               title=_("%(c)d 件投诉工单提请区督办（%(e)d 个小区多次投诉）") % {
+                   "c": len(cases), "e": len({estate for _pk, _n, estate, _d in cases})},
                body=_("工单 %(numbers)s。请在“我的待办”中逐件督办。") % {"numbers": numbers},
                url=reverse("complaints:tasks"))
 
