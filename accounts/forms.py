@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
@@ -54,3 +55,30 @@ def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
             form.add_error(key if key in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
+
+
+# --- passwords ------------------------------------------------------------------------------------------
+# Django's own forms (their validators are AUTH_PASSWORD_VALIDATORS, their messages Django's zh-hans
+# translation); saving goes through accounts.services.user_set_password so the forced-change flag is
+# cleared in the same write.
+
+
+class PortalPasswordChangeForm(BootstrapFormMixin, auth_forms.PasswordChangeForm):
+    def save(self, commit=True):
+        from .services import user_set_password
+
+        return user_set_password(user=self.user, password=self.cleaned_data["new_password1"], must_change=False)
+
+
+class PortalSetPasswordForm(BootstrapFormMixin, auth_forms.SetPasswordForm):
+    """The last step of a reset by e-mail: the user chooses the password themselves."""
+
+    def save(self, commit=True):
+        from .services import user_set_password
+
+        return user_set_password(user=self.user, password=self.cleaned_data["new_password1"], must_change=False)
+
+
+class PortalPasswordResetForm(BootstrapFormMixin, auth_forms.PasswordResetForm):
+    email = forms.EmailField(label=_("电子邮箱"), max_length=254,
+                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))

@@ -39,3 +39,13 @@ def notification_mark_read(*, user: User, ids: Iterable[int] | None = None) -> i
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))
     return qs.update(read_at=timezone.now())
+
+
+def user_set_password(*, user: User, password: str, must_change: bool) -> User:
+    """Set a user's password. `must_change`: someone else chose it (an admin creating the account or
+    resetting it), so the user is sent to the change page until they choose their own
+    (accounts.middleware.ForcePasswordChangeMiddleware); a password the user chose clears the flag."""
+    user.set_password(password)
+    user.must_change_password = must_change
+    user.save(update_fields=["password", "must_change_password"])
+    return user

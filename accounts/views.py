@@ -7,9 +7,13 @@
 """
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -120,6 +124,93 @@ class LogoutView(auth_views.LogoutView):
     pass
 
 
+# --- passwords -------------------------------------------------------------------------------------------
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Any logged-in user changes their own password (also the page the forced change leads to)."""
+
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("home")
+
+    def get_form_class(self):
+        from .forms import PortalPasswordChangeForm
+
+        return PortalPasswordChangeForm
+
+    def form_valid(self, form):
+        response = super().form_valid(form)  # saves and keeps this session logged in
+        messages.success(self.request, _("密码已修改。"))
+        return response
+
+
+def client_ip(group, request) -> str:
+    """The client's address as the complaint form's limits read it: REMOTE_ADDR, or behind the reverse proxy
+    the last X-Forwarded-For entry (the one the proxy appended)."""
+    if settings.RATELIMIT_CLIENT_IP_FROM_PROXY:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        if forwarded and forwarded[-1]:
+            return forwarded[-1]
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def _reset_limited(request, email: str) -> str | None:
+    """Count this reset request against the per-address and per-e-mail limits; say which one is over."""
+    from django_ratelimit.core import get_usage
+
+    for what, rate, key in (("ip", settings.PASSWORD_RESET_RATE_IP, client_ip),
+                            ("email", settings.PASSWORD_RESET_RATE_EMAIL, lambda g, r: email)):
+        usage = get_usage(request, group=f"accounts.password_reset.{what}", key=key, rate=rate, increment=True)
+        if usage is not None and usage["should_limit"]:
+            return what
+    return None
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Ask for a reset link by e-mail. The answer is the same whether or not the address belongs to an
+    account (Django's view redirects to the "sent" page either way). Rate-limited per client address (over
+    the limit: 429) and per e-mail address (over the limit: the same "sent" page, and no mail), so the page
+    can neither flood a mailbox nor be used to find out which addresses exist."""
+
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def get_form_class(self):
+        from .forms import PortalPasswordResetForm
+
+        return PortalPasswordResetForm
+
+    def post(self, request, *args, **kwargs):
+        email = request.POST.get("email", "").strip().lower()[:254]
+        over = _reset_limited(request, email)
+        if over == "ip":
+            response = render(request, "accounts/password_reset_429.html", status=429)
+            response["Retry-After"] = "3600"
+            return response
+        if over == "email":
+            return redirect(self.success_url)
+        return super().post(request, *args, **kwargs)
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def get_form_class(self):
+        from .forms import PortalSetPasswordForm
+
+        return PortalSetPasswordForm
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
+
+
 class HomeView(LoginRequiredMixin, TemplateView):
     template_name = "home.html"
 
@@ -127,8 +218,10 @@ class HomeView(LoginRequiredMixin, TemplateView):
         from communities.selectors import home_summary
 
         ctx = super().get_context_data(**kwargs)
+        # The one clock read of the page: the indicator tiles (reports' template tag) measure its quarter.
+        ctx["today"] = today = timezone.localdate()
         ctx["scope"] = scope_of(self.request.user)
-        ctx["summary"] = home_summary(user=self.request.user)
+        ctx["summary"] = home_summary(user=self.request.user, today=today)
         return ctx
 
 

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "workdays",
     "complaints",
     "ops",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -169,13 +170,19 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "accounts.validators.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# Password reset by e-mail (accounts.views.PasswordResetView): the link works for this many seconds and
+# once; requests per client address (over it: HTTP 429) and per e-mail address (over it: no mail, the same
+# answer as always, so nobody learns which addresses have an account).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=24 * 3600)
+PASSWORD_RESET_RATE_IP = env("PASSWORD_RESET_RATE_IP", default="10/h")
+PASSWORD_RESET_RATE_EMAIL = env("PASSWORD_RESET_RATE_EMAIL", default="3/h")
 
 # Lock an account+IP pair out after 5 failed logins for one hour.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
