@@ -109,18 +109,13 @@ def estate_counts_by_street(*, user, today: datetime.date | None = None) -> list
 
 
 def home_summary(*, user, today: datetime.date | None = None) -> dict:
+    """The home page's table by street and the user's firms. The indicator tiles above it (coverage,
+    committee formation, …, with their targets) are reports.indicators' own, rendered by the reports app's
+    template tag: this app may not import reports."""
     rows = estate_counts_by_street(user=user, today=today)
-    total = StreetRow(
-        district="", district_id=0, street="合计", street_id=0,
-        estates=sum(r.estates for r in rows),
-        covered=sum(r.covered for r in rows),
-        filed_committees=sum(r.filed_committees for r in rows),
-        standin_committees=sum(r.standin_committees for r in rows),
-        formation_target=max((r.formation_target for r in rows if r.formation_target is not None), default=None),
-        coverage_target=max((r.coverage_target for r in rows if r.coverage_target is not None), default=None),
-    )
     scope = scope_of(user)
-    summary = {"streets": rows, "total": total, "is_firm_only": scope.roles == {"firm_user"}}
+    summary = {"streets": rows, "estates": sum(r.estates for r in rows),
+               "is_firm_only": scope.roles == {"firm_user"}}
     if scope.has_role("firm_user"):
         from enterprises.models import Firm  # firm users see their own firm first
 

@@ -34,8 +34,9 @@ def test_city_home_with_five_districts_in_a_fixed_number_of_queries(world, login
     client = login("city_admin")
     client.get("/")  # the session is stamped once (accounts.middleware)
     # Session, user, roles; counts by street, the streets, the policies in force; notifications;
-    # the working-day calendar's warning for city administrators (one query).
-    with django_assert_max_num_queries(8):
+    # the working-day calendar's warning for city administrators (one query); the indicator tiles: one
+    # aggregate each over estates, inspections and complaints, and the targets (reports.selectors).
+    with django_assert_max_num_queries(12):
         response = client.get("/")
     rows = response.context["summary"]["streets"]
     assert len({r.district_id for r in rows}) == 5
