@@ -315,6 +315,13 @@ class RectificationOrder(models.Model):
                                   verbose_name=_("下发人"))
     issued_at = models.DateTimeField(_("下发时间"), auto_now_add=True)
     closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+    # The document number of the printed 整改通知书, "山城整改〔2026〕第 007 号": the issuing street office,
+    # the year of issue and a sequence per street and year, given by services.orders.order_issue under a
+    # lock on the street and guarded by the constraint below. Empty only for rows made outside order_issue.
+    doc_street = models.ForeignKey("communities.Street", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("发文街道"))
+    doc_year = models.PositiveSmallIntegerField(_("发文年度"), null=True, blank=True)
+    doc_seq = models.PositiveIntegerField(_("发文序号"), null=True, blank=True)
 
     objects = RectificationOrderQuerySet.as_manager()
 
@@ -327,9 +334,49 @@ class RectificationOrder(models.Model):
             # The list's default order (-issued_at, -pk), read backwards.
             models.Index(fields=["issued_at", "id"], name="order_list_order"),
         ]
+        constraints = [
+            models.UniqueConstraint(fields=["doc_street", "doc_year", "doc_seq"], name="unique_order_doc_number"),
+            models.CheckConstraint(
+                condition=(Q(doc_street__isnull=True, doc_year__isnull=True, doc_seq__isnull=True)
+                           | Q(doc_street__isnull=False, doc_year__isnull=False, doc_seq__isnull=False)),
+                name="order_doc_number_complete"),
+        ]
 
     def __str__(self):
         return self.number
+
+    @property
+    def document_number(self) -> str:
+        """"山城整改〔2026〕第 007 号"; "" when the order has no document number."""
+        if self.doc_seq is None:
+            return ""
+        return document_number(self.doc_street, self.doc_year, self.doc_seq)
+
+
+def street_short_name(street) -> str:
+    """The street's name without its kind (山城街道 -> 山城, 柳林镇 -> 柳林), as a document number's prefix."""
+    for suffix in ("街道办事处", "人民政府", "街道", "镇", "乡"):
+        if street.name.endswith(suffix) and len(street.name) > len(suffix):
+            return street.name[: -len(suffix)]
+    return street.name
+
+
+def document_number(street, year: int, seq: int) -> str:
+    return _("%(street)s整改〔%(year)s〕第 %(seq)s 号") % {
+        "street": street_short_name(street), "year": year, "seq": f"{seq:03d}"}
+
+
+def issuing_unit(street) -> str:
+    """The office that issues the notice: 山城街道 -> 山城街道办事处, 柳林镇 -> 柳林镇人民政府."""
+    from communities.models import StreetKind
+
+    if street.kind == StreetKind.TOWN:
+        return street.name if street.name.endswith("人民政府") else _("%(name)s人民政府") % {"name": street.name}
+    if street.name.endswith("办事处"):
+        return street.name
+    if street.name.endswith("街道"):
+        return _("%(name)s办事处") % {"name": street.name}
+    return _("%(name)s街道办事处") % {"name": street.name}
 
 
 class OrderEvent(models.Model):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import inspections, orders, photos, plan, rubrics
+from .views import inspections, notice, orders, photos, plan, rubrics
 
 app_name = "inspections"
 urlpatterns = [
@@ -27,5 +27,8 @@ urlpatterns = [
     path("orders/", orders.OrderListView.as_view(), name="order_list"),
     path("orders/new/", orders.OrderCreateView.as_view(), name="order_create"),
     path("orders/<int:pk>/", orders.OrderDetailView.as_view(), name="order_detail"),
+    # Before the action route, which would otherwise take "notice" for an action.
+    path("orders/<int:pk>/notice/", notice.OrderNoticeView.as_view(), name="order_notice"),
+    path("orders/<int:pk>/notice.pdf", notice.OrderNoticePdfView.as_view(), name="order_notice_pdf"),
     path("orders/<int:pk>/<str:action>/", orders.OrderActionView.as_view(), name="order_action"),
 ]

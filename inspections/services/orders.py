@@ -6,6 +6,7 @@ import uuid
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,7 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from accounts.scope import scope_of
 from accounts.services import notify
-from communities.models import Estate
+from communities.models import Estate, Street
 from communities.selectors import current_policy
 from enterprises.credit.writers import credit_for_overdue_order
 from workdays.models import TimeUnit
@@ -80,6 +81,17 @@ def _number(order: RectificationOrder, today: datetime.date) -> str:
     return f"ZG{today:%Y%m%d}-{order.pk:06d}"
 
 
+def _next_document_seq(street_id: int, year: int) -> int:
+    """The next sequence of the street's 整改通知书 in that year. The caller's transaction holds a row lock on
+    the street, so two clerks of one street take turns here; the unique constraint (doc_street, doc_year,
+    doc_seq) refuses a duplicate should anything bypass the lock (SQLite has no row locks but writes one
+    transaction at a time)."""
+    Street.objects.select_for_update(of=("self",)).filter(pk=street_id).values_list("pk", flat=True).get()
+    last = (RectificationOrder.objects.filter(doc_street_id=street_id, doc_year=year)
+            .aggregate(m=Max("doc_seq"))["m"])
+    return (last or 0) + 1
+
+
 def default_deadline(estate: Estate, *, today: datetime.date) -> datetime.date:
     """The district policy's deadline: N calendar days after today, or the Nth working day after
     today on the working-day calendar (today never counts) when the policy counts working days."""
@@ -127,7 +139,11 @@ def order_issue(*, actor: User, estate: Estate, problem: str, deadline: datetime
     )
     order.number = _number(order, today)
     order.issued_at = now  # the field is auto_now_add: set on this first update, not by the clock of create()
-    order.save(update_fields=["number", "issued_at"])
+    # The issuing unit is the estate's street office; the year is the year of issue.
+    order.doc_street_id = estate.community.street_id
+    order.doc_year = today.year
+    order.doc_seq = _next_document_seq(order.doc_street_id, order.doc_year)
+    order.save(update_fields=["number", "issued_at", "doc_street", "doc_year", "doc_seq"])
     OrderEvent.objects.create(order=order, actor=actor, from_status="", to_status=S.ISSUED, comment=problem.strip())
     if inspection is not None and item is not None:
         for p in inspection.photos.filter(item=item):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -139,6 +139,10 @@ class OrderCreateView(LoginRequiredMixin, View):
     def post(self, request):
         self.setup_sources()
         form = OrderCreateForm(request.POST, request.FILES, estates=self.estates)
+        if form.is_valid() and "preview" in request.POST:
+            # 预览通知书: the notice from the form's data, nothing saved (the form opens it in a new tab and
+            # keeps its input, chosen photos included, for 确认下发).
+            return self.preview(form)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -152,6 +156,24 @@ class OrderCreateView(LoginRequiredMixin, View):
                 messages.success(request, _("整改通知 %(n)s 已下发给 %(f)s。") % {"n": order.number, "f": order.firm.name})
                 return redirect("inspections:order_detail", pk=order.pk)
         return self.render_form(form)
+
+
+    def preview(self, form):
+        from ..notice import notice_preview, render_notice_html
+        from ..services.inspections import validate_image
+
+        data = form.cleaned_data
+        try:
+            for upload in data["photos"]:
+                validate_image(upload)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return self.render_form(form)
+        today = timezone.localdate()
+        notice = notice_preview(estate=data["estate"], problem=data["problem"], requirement=data["requirement"],
+                                deadline=data["deadline"] or default_deadline(data["estate"], today=today),
+                                today=today, inspection=self.inspection, item=self.item, uploads=data["photos"])
+        return HttpResponse(render_notice_html(notice, request=self.request))
 
 
 def _int(value) -> int:
