@@ -57,3 +57,30 @@ class IdleTimeoutMiddleware:
             if session.session_key is not None and (not isinstance(touched, int) or now - touched >= self.interval):
                 session[TOUCH_KEY] = now
         return self.get_response(request)
+
+
+class ForcePasswordChangeMiddleware:
+    """Send a user whose password someone else chose (User.must_change_password: an admin created the
+    account or reset its password) to the password change page, from every page but that one, logout and
+    static files, until they choose their own. API calls get a 403 in JSON instead of a redirect.
+    Place it after AuthenticationMiddleware and MessageMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and getattr(user, "must_change_password", False):
+            from django.http import JsonResponse
+            from django.shortcuts import redirect
+            from django.urls import reverse
+            from django.utils.translation import gettext as _
+
+            change = reverse("accounts:password_change")
+            allowed = (change, reverse("accounts:logout"))
+            static = settings.STATIC_URL if settings.STATIC_URL.startswith("/") else f"/{settings.STATIC_URL}"
+            if request.path not in allowed and not request.path.startswith(static):
+                if request.path.startswith(("/api/", "/choices/")):
+                    return JsonResponse({"error": _("请先修改密码。")}, status=403)
+                return redirect(change)
+        return self.get_response(request)

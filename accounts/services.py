@@ -49,3 +49,10 @@ def user_set_password(*, user: User, password: str, must_change: bool) -> User:
     user.must_change_password = must_change
     user.save(update_fields=["password", "must_change_password"])
     return user
+
+
+def user_require_password_change(*, user: User) -> User:
+    """Someone else set this user's password (e.g. through the Django admin): they must choose their own."""
+    user.must_change_password = True
+    user.save(update_fields=["must_change_password"])
+    return user

@@ -142,3 +142,93 @@ def test_password_reset_is_rate_limited_per_client_address(client, world, settin
     assert other.status_code == 302
     limited = client.post("/accounts/password/reset/", {"email": "y@example.com"})
     assert "找回密码的申请次数过多" in limited.content.decode()
+
+
+# --- forced change after someone else chose the password -------------------------------------------------
+
+def _admin_creates(client, username):
+    return client.post("/admin/accounts/user/add/", {
+        "username": username, "usable_password": "true",
+        "password1": "Chu-Shi-Mi-Ma-2026", "password2": "Chu-Shi-Mi-Ma-2026",
+        "roles-TOTAL_FORMS": "0", "roles-INITIAL_FORMS": "0",
+    })
+
+
+def test_account_created_by_an_admin_must_change_password_on_first_login(client, world):
+    admin = world.users["city_admin"]
+    admin.is_superuser = True
+    admin.save(update_fields=["is_superuser"])
+    client.force_login(admin)
+    assert _admin_creates(client, "new_clerk").status_code == 302
+    new = User.objects.get(username="new_clerk")
+    assert new.must_change_password
+    assert not User.objects.get(pk=admin.pk).must_change_password
+    client.post("/accounts/logout/")
+
+    assert _log_in(client, "new_clerk", "Chu-Shi-Mi-Ma-2026").status_code == 302
+    for path in ("/", "/accounts/notifications/", "/estates/", "/admin/", "/accounts/password/reset/"):
+        response = client.get(path)
+        assert response.status_code == 302 and response["Location"] == "/accounts/password/", path
+    api = client.get("/api/estates/")
+    assert api.status_code == 403 and "请先修改密码" in api.json()["error"]
+    page = client.get("/accounts/password/").content.decode()
+    assert 'data-testid="must-change"' in page and "请先设置一个只有您自己知道的新密码" in page
+
+    response = client.post("/accounts/password/", {
+        "old_password": "Chu-Shi-Mi-Ma-2026", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD,
+    })
+    assert response["Location"] == "/"
+    new.refresh_from_db()
+    assert not new.must_change_password and new.check_password(NEW_PASSWORD)
+    assert client.get("/accounts/notifications/").status_code == 200
+
+
+def test_forced_user_may_still_log_out_and_load_static_files(client, world, settings, rf):
+    from django.http import HttpResponse
+
+    from accounts.middleware import ForcePasswordChangeMiddleware
+
+    user = world.users["street_staff"]
+    user.must_change_password = True
+    user.save(update_fields=["must_change_password"])
+    middleware = ForcePasswordChangeMiddleware(lambda request: HttpResponse("passed through"))
+    for path, passes in ((f"{settings.STATIC_URL}js/portal.js", True), ("/accounts/password/", True),
+                         ("/estates/", False), ("/staticky/", False)):
+        request = rf.get(path)
+        request.user = user
+        assert (middleware(request).status_code == 200) is passes, path
+
+    client.force_login(user)
+    response = client.post("/accounts/logout/")
+    assert response.status_code == 302 and response["Location"] == "/accounts/login/"
+    assert SESSION_KEY not in client.session
+
+
+def test_admin_resetting_someone_elses_password_forces_a_change(client, world):
+    admin = world.users["city_admin"]
+    admin.is_superuser = True
+    admin.save(update_fields=["is_superuser"])
+    client.force_login(admin)
+    target = world.users["firm_user"]
+    form = {"usable_password": "true", "password1": "Chong-She-Mi-Ma-9", "password2": "Chong-She-Mi-Ma-9"}
+    response = client.post(f"/admin/accounts/user/{target.pk}/password/", form)
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert target.check_password("Chong-She-Mi-Ma-9") and target.must_change_password
+
+    # An admin setting their own password there chose it themselves.
+    client.post(f"/admin/accounts/user/{admin.pk}/password/", form)
+    admin.refresh_from_db()
+    assert admin.check_password("Chong-She-Mi-Ma-9") and not admin.must_change_password
+
+
+def test_refused_admin_password_form_forces_nothing(client, world):
+    admin = world.users["city_admin"]
+    admin.is_superuser = True
+    admin.save(update_fields=["is_superuser"])
+    client.force_login(admin)
+    target = world.users["firm_user"]
+    client.post(f"/admin/accounts/user/{target.pk}/password/",
+                {"usable_password": "true", "password1": "short", "password2": "short"})
+    target.refresh_from_db()
+    assert not target.must_change_password and target.check_password(world.password)
