@@ -1,0 +1,92 @@
+"""Targets as data: the seeded city targets, uniqueness, and the lookup by the most specific area."""
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from reports.indicators import CITY, Area
+from reports.models import Target
+from reports.selectors import target_for, targets_for
+from tests.factories import DistrictFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_city_targets_of_the_policy_are_seeded():
+    # 驻政办〔2018〕10号: by 2020 full coverage, ≥ 80 % owner committees, 100 % complaints handled.
+    seeded = {(t.indicator, t.level, t.area_id, t.year, t.value) for t in Target.objects.all()}
+    assert seeded == {
+        ("coverage", "city", None, 2020, Decimal("100.0")),
+        ("committee_formation", "city", None, 2020, Decimal("80.0")),
+        ("complaint_handling", "city", None, 2020, Decimal("100.0")),
+    }
+
+
+@pytest.fixture
+def targets(world):
+    Target.objects.create(indicator="committee_formation", level="district", area_id=world.shanting.pk,
+                          year=2026, value=Decimal("85.0"))
+    Target.objects.create(indicator="committee_formation", level="street", area_id=world.shancheng.pk,
+                          year=2027, value=Decimal("90.0"))
+    Target.objects.create(indicator="committee_formation", level="community", area_id=world.meiyuan.pk,
+                          year=2025, value=Decimal("70.0"))
+
+
+@pytest.mark.parametrize("area, year, expected", [
+    # 梅园社区 has its own target from 2025.
+    (("community", "meiyuan"), 2026, ("community", Decimal("70.0"))),
+    # 紫薇社区 (山城街道): the street's target starts only in 2027, so 山亭区's.
+    (("community", "ziwei"), 2026, ("district", Decimal("85.0"))),
+    (("street", "shancheng"), 2026, ("district", Decimal("85.0"))),
+    (("street", "shancheng"), 2027, ("street", Decimal("90.0"))),
+    (("street", "beizhuang"), 2030, ("district", Decimal("85.0"))),
+    # 山亭区 before its own target: the city's (from 2020, still in force).
+    (("district", "shanting"), 2025, ("city", Decimal("80.0"))),
+    (("district", "guancheng"), 2026, ("city", Decimal("80.0"))),
+    (("community", "zidong"), 2026, ("city", Decimal("80.0"))),
+    (None, 2026, ("city", Decimal("80.0"))),
+    # Before 2020 nothing was set.
+    (None, 2019, None),
+])
+def test_target_lookup_takes_the_most_specific_area(world, targets, area, year, expected):
+    area = CITY if area is None else Area(area[0], getattr(world, area[1]).pk)
+    target = target_for("committee_formation", area, year)
+    assert (None if target is None else (target.level, target.value)) == expected
+
+
+def test_targets_for_several_indicators_in_one_query(world, targets, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        got = targets_for(["coverage", "committee_formation", "inspection_average"],
+                          Area("community", world.ziwei.pk), 2026)
+    assert {code: (t.level, t.value) for code, t in got.items()} == {
+        "coverage": ("city", Decimal("100.0")), "committee_formation": ("district", Decimal("85.0"))}
+
+
+def test_yearly_steps_of_a_development_zone(world):
+    # 郑经管办〔2018〕92号: 30 % of the committee task by the end of 2018, 40 % in 2019, 30 % in 2020. The demo has
+    # no such district, so the migration does not seed them; the model holds them as three yearly rows.
+    zone = DistrictFactory(name="郑州经开区")
+    for year, value in ((2018, "30.0"), (2019, "40.0"), (2020, "30.0")):
+        Target.objects.create(indicator="committee_formation", level="district", area_id=zone.pk, year=year,
+                              value=Decimal(value))
+    assert [target_for("committee_formation", Area("district", zone.pk), y).value for y in (2018, 2019, 2020)] \
+        == [Decimal("30.0"), Decimal("40.0"), Decimal("30.0")]
+
+
+def test_one_target_per_indicator_area_and_year(world):
+    Target.objects.create(indicator="coverage", level="district", area_id=world.shanting.pk, year=2026,
+                          value=Decimal("95.0"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Target.objects.create(indicator="coverage", level="district", area_id=world.shanting.pk, year=2026,
+                              value=Decimal("90.0"))
+    # The city has no area id (NULL): its own constraint.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Target.objects.create(indicator="coverage", level="city", year=2020, value=Decimal("90.0"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Target.objects.create(indicator="coverage", level="street", area_id=None, year=2026, value=Decimal("90.0"))
+
+
+def test_a_target_names_a_declared_indicator():
+    with pytest.raises(ValidationError):
+        Target(indicator="made_up", level="city", year=2026, value=Decimal("1.0")).full_clean()
