@@ -10,4 +10,5 @@ from .services.periods import scheduled_run
 def run_quarterly_ratings_task():
     """Daily check: compute the quarter just ended for districts whose run day has come, until the
     district announces it (idempotent; an announced quarter is left alone)."""
-    return [str(p) for p in scheduled_run(today=timezone.localdate())]
+    now = timezone.now()  # the one clock read: the day and the computation's stamp both come from it
+    return [str(p) for p in scheduled_run(today=timezone.localdate(now), now=now)]

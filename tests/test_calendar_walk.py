@@ -288,10 +288,10 @@ class District:
             self.inspect(day, y, (m - 1) // 3 + 1)
         if d == 8 and m in (1, 4, 7, 10):
             yq = (y, (m - 1) // 3) if m > 1 else (y - 1, 4)
-            period_announce(actor=self.admin, period=self.period(*yq), today=day)
+            period_announce(actor=self.admin, period=self.period(*yq), today=day, now=timezone.now())
         if d == 20 and m in (1, 4, 7, 10):
             yq = (y, (m - 1) // 3) if m > 1 else (y - 1, 4)
-            period_publish(actor=self.admin, period=self.period(*yq), today=day)
+            period_publish(actor=self.admin, period=self.period(*yq), today=day, now=timezone.now())
         if d == 10:  # the district checks and approves the batch generated on the 3rd
             batch = PayoutBatch.objects.filter(district=w.shanting, status=BatchStatus.GENERATED).order_by(
                 "-month").first()
@@ -306,7 +306,7 @@ class District:
                                                reason="3 月份整改已完成，检查扣分有误", today=day)
         if day == datetime.date(2025, 4, 10):
             appeal_decide(actor=self.admin, appeal=self.appeals["A1"], upheld=True, decision="复核属实，调整为四星",
-                          adjusted_tier=4)
+                          adjusted_tier=4, now=timezone.now())
         if day == datetime.date(2025, 4, 26):
             self.end_contract(w.estate_a1, datetime.date(2025, 4, 25))
             contract_create(actor=self.street, estate=w.estate_a1, data={
@@ -331,12 +331,12 @@ class District:
                                                reason="第三季度服务质量提升明显", today=day)
         if day == datetime.date(2025, 10, 9):
             appeal_decide(actor=self.admin, appeal=self.appeals["A3"], upheld=True, decision="申诉成立，调整为五星",
-                          adjusted_tier=5)
+                          adjusted_tier=5, now=timezone.now())
             disq = Disqualification.objects.get(estate=w.estate_b1, year=2025, quarter=3)
             disqualification_withdraw(actor=self.street2, disqualification=disq, reason="经核实为临时搭建，已拆除，举报不实",
                                       now=timezone.now())
             period_recompute(actor=self.admin, period=self.period(2025, 3), reason="撤销北庄花园取消参评记录后重新计算",
-                             today=day)
+                             today=day, now=timezone.now())
         if day == datetime.date(2026, 1, 25):
             for estate in (w.estate_a1, w.estate_b1):
                 recheck_confirm(actor=self.admin, estate=estate, year=2025, note="年度复查", now=timezone.now())

@@ -127,9 +127,12 @@ def _build():
                            FROM communities_estate e JOIN communities_community c ON c.id = e.community_id
                            JOIN communities_street s ON s.id = c.street_id WHERE s.district_id = %s""",
                         [q4.pk, district.pk])
-        period = run_period(district=district, year=2025, quarter=1, today=datetime.date(2025, 4, 6))
-        period = period_announce(actor=admin, period=period, today=datetime.date(2025, 4, 8))
-        period_publish(actor=admin, period=period, today=datetime.date(2025, 4, 20))
+        period = run_period(district=district, year=2025, quarter=1, today=datetime.date(2025, 4, 6),
+                            now=datetime.datetime(2025, 4, 6, 2, tzinfo=datetime.UTC))
+        period = period_announce(actor=admin, period=period, today=datetime.date(2025, 4, 8),
+                                 now=datetime.datetime(2025, 4, 8, 2, tzinfo=datetime.UTC))
+        period_publish(actor=admin, period=period, today=datetime.date(2025, 4, 20),
+                       now=datetime.datetime(2025, 4, 20, 2, tzinfo=datetime.UTC))
         generate_batch(district=district, month=datetime.date(2025, 4, 1))
     first = District.objects.order_by("pk").first()
     street = first.streets.order_by("pk").first()

@@ -5,7 +5,6 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -53,9 +52,10 @@ def _check_evidence(files) -> None:
 
 @transaction.atomic
 def application_submit(*, actor: User, firm: Firm, estates: list[Estate], year: int, statement: str = "",
-                       files: list | None = None, today: datetime.date | None = None) -> list[Application]:
-    """Apply for several estates at once: all are accepted or none (a clear reason per refusal)."""
-    today = today or timezone.localdate()
+                       files: list | None = None, today: datetime.date) -> list[Application]:
+    """Apply for several estates at once: all are accepted or none (a clear reason per refusal).
+
+    `today` is the day of the application: the district's window and the blacklist are checked against it."""
     if firm.pk not in scope_of(actor).ids("firm", edit=True):
         raise ValidationError(_("只能以本企业名义申报。"))
     if not estates:

@@ -229,8 +229,11 @@ def _check_ended(year: int, quarter: int, today: datetime.date) -> None:
         raise ValidationError(_("%(y)dQ%(q)d 尚未结束，不能评定。") % {"y": year, "q": quarter})
 
 
-def run_period(*, district: District, year: int, quarter: int, today: datetime.date) -> RatingPeriod:
+def run_period(*, district: District, year: int, quarter: int, today: datetime.date,
+               now: datetime.datetime) -> RatingPeriod:
     """The job: compute a district's provisional results for a quarter, until they are announced. Idempotent.
+
+    `today` decides whether the quarter has ended; `now` stamps the computation (computed_at).
 
     One transaction under a lock on the period row: a second run, or a second
     worker, waits and then recomputes the same rows; the unique constraints and
@@ -243,16 +246,16 @@ def run_period(*, district: District, year: int, quarter: int, today: datetime.d
         period, created = _locked_period(district, year, quarter)
         if period.status != PeriodStatus.PROVISIONAL:
             return period
-        _compute(period, timezone.now())
+        _compute(period, now)
         if created:
             _event(period, PeriodAction.COMPUTE, None, "", comment=_("定时任务自动计算"))
     return period
 
 
-def run_all_districts(*, year: int, quarter: int, today: datetime.date,
+def run_all_districts(*, year: int, quarter: int, today: datetime.date, now: datetime.datetime,
                       district_ids: list[int] | None = None) -> list[RatingPeriod]:
     districts = District.objects.all() if district_ids is None else District.objects.filter(pk__in=district_ids)
-    return [run_period(district=d, year=year, quarter=quarter, today=today) for d in districts]
+    return [run_period(district=d, year=year, quarter=quarter, today=today, now=now) for d in districts]
 
 
 def previous_quarter(today: datetime.date) -> tuple[int, int]:
@@ -260,7 +263,7 @@ def previous_quarter(today: datetime.date) -> tuple[int, int]:
     return (today.year, q - 1) if q > 1 else (today.year - 1, 4)
 
 
-def scheduled_run(*, today: datetime.date) -> list[RatingPeriod]:
+def scheduled_run(*, today: datetime.date, now: datetime.datetime) -> list[RatingPeriod]:
     """Beat task body (daily): from each district's run day after a quarter ends, compute the quarter just
     ended, every day until the district announces it (run_period then leaves it alone)."""
     year, quarter = previous_quarter(today)
@@ -270,7 +273,7 @@ def scheduled_run(*, today: datetime.date) -> list[RatingPeriod]:
         policy = policy_for(district.pk, end) or ensure_default_policy(district)
         if (today - end).days >= policy.run_day:
             due.append(district.pk)
-    return run_all_districts(year=year, quarter=quarter, today=today, district_ids=due)
+    return run_all_districts(year=year, quarter=quarter, today=today, now=now, district_ids=due)
 
 
 # --- the lifecycle: one question per action ----------------------------------------------------------------
@@ -334,7 +337,8 @@ def _refuse_unless_allowed(actor: User, period: RatingPeriod, action: str, today
         raise ValidationError(refusal)
 
 
-def period_run(*, actor: User, district: District, year: int, quarter: int, today: datetime.date) -> RatingPeriod:
+def period_run(*, actor: User, district: District, year: int, quarter: int, today: datetime.date,
+               now: datetime.datetime) -> RatingPeriod:
     """计算 by hand (the periods page): the job's computation of a quarter not yet announced, recorded."""
     if not is_district_admin(actor, district.pk):
         raise ValidationError(str(ADMIN_ONLY[PeriodAction.COMPUTE]))
@@ -342,7 +346,7 @@ def period_run(*, actor: User, district: District, year: int, quarter: int, toda
     with transaction.atomic():
         period, _created = _locked_period(district, year, quarter)
         _refuse_unless_allowed(actor, period, PeriodAction.COMPUTE, today)
-        _compute(period, timezone.now())
+        _compute(period, now)
         _event(period, PeriodAction.COMPUTE, actor, period.status)
     return period
 
@@ -368,23 +372,23 @@ def _move(period: RatingPeriod, *, action: str, to: str, actor: User, today: dat
 
 @transaction.atomic
 def period_announce(*, actor: User, period: RatingPeriod, today: datetime.date,
-                    now: datetime.datetime | None = None) -> RatingPeriod:
+                    now: datetime.datetime) -> RatingPeriod:
     """公示: once, by the district admin; opens the appeal window to today + the policy's appeal days."""
     return _move(period, action=PeriodAction.ANNOUNCE, to=P.ANNOUNCED, actor=actor, today=today,
-                 stamp=lambda p: {"announced_at": now or timezone.now(), "announced_by": actor,
+                 stamp=lambda p: {"announced_at": now, "announced_by": actor,
                                   "appeal_deadline": today + datetime.timedelta(days=p.policy.appeal_days)})
 
 
 @transaction.atomic
 def period_recompute(*, actor: User, period: RatingPeriod, reason: str, today: datetime.date,
-                     now: datetime.datetime | None = None) -> RatingPeriod:
+                     now: datetime.datetime) -> RatingPeriod:
     """重新计算 after the announcement: by the district admin, with a reason; reopens the appeal window
     (new deadline = today + appeal days). Upheld appeals keep their adjusted tiers."""
     if not (reason or "").strip():
         raise ValidationError({"reason": _("请填写重新计算的原因。")})
     period = _locked(period)
     _refuse_unless_allowed(actor, period, PeriodAction.RECOMPUTE, today)
-    _compute(period, now or timezone.now())
+    _compute(period, now)
     period.appeal_deadline = today + datetime.timedelta(days=period.policy.appeal_days)
     period.save(update_fields=["appeal_deadline"])
     _event(period, PeriodAction.RECOMPUTE, actor, period.status, comment=reason.strip())
@@ -393,10 +397,10 @@ def period_recompute(*, actor: User, period: RatingPeriod, reason: str, today: d
 
 @transaction.atomic
 def period_publish(*, actor: User, period: RatingPeriod, today: datetime.date,
-                   now: datetime.datetime | None = None) -> RatingPeriod:
+                   now: datetime.datetime) -> RatingPeriod:
     """确认并公布: announced, the appeal window over (today > deadline), no open appeal."""
     return _move(period, action=PeriodAction.PUBLISH, to=P.PUBLISHED, actor=actor, today=today,
-                 stamp=lambda p: {"published_at": now or timezone.now(), "published_by": actor})
+                 stamp=lambda p: {"published_at": now, "published_by": actor})
 
 
 # --- appeals -----------------------------------------------------------------------------------------------
@@ -440,8 +444,8 @@ def appeal_submit(*, actor: User, rating: StarRating, reason: str, today: dateti
 
 
 @transaction.atomic
-def appeal_decide(*, actor: User, appeal: Appeal, upheld: bool, decision: str, adjusted_tier: int | None = None,
-                  now: datetime.datetime | None = None) -> Appeal:
+def appeal_decide(*, actor: User, appeal: Appeal, upheld: bool, decision: str, now: datetime.datetime,
+                  adjusted_tier: int | None = None) -> Appeal:
     """The district admin decides an appeal while the period is announced. An upheld appeal's adjusted
     tier is written to the rating now and wins on every recompute (compute_values)."""
     appeal = Appeal.objects.select_for_update(of=("self",)).select_related("rating__period").get(pk=appeal.pk)
@@ -460,7 +464,7 @@ def appeal_decide(*, actor: User, appeal: Appeal, upheld: bool, decision: str, a
     appeal.decision = decision.strip()
     appeal.adjusted_tier = adjusted_tier if upheld else None
     appeal.decided_by = actor
-    appeal.decided_at = now or timezone.now()
+    appeal.decided_at = now
     appeal.save()
     if upheld and adjusted_tier is not None:
         rating = appeal.rating

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -84,7 +85,8 @@ class ApplicationSubmitView(LoginRequiredMixin, View):
             d = form.cleaned_data
             try:
                 apps = application_submit(actor=request.user, firm=d["firm"], estates=list(d["estates"]),
-                                          year=d["year"], statement=d["statement"], files=d["files"])
+                                          year=d["year"], statement=d["statement"], files=d["files"],
+                                          today=timezone.localdate())
             except ValidationError as exc:
                 form_errors(form, exc)
             else:

@@ -139,7 +139,7 @@ class PeriodRunView(LoginRequiredMixin, View):
             d = form.cleaned_data
             try:
                 period = period_run(actor=request.user, district=d["district"], year=d["year"], quarter=d["quarter"],
-                                    today=timezone.localdate())
+                                    today=timezone.localdate(), now=timezone.now())
             except ValidationError as exc:
                 form_errors(form, exc)
             else:

@@ -49,7 +49,7 @@ def rated(world):
 
 
 def tier(world):
-    run_period(district=world.shanting, year=2025, quarter=1, today=AFTER_Q1)
+    run_period(district=world.shanting, year=2025, quarter=1, today=AFTER_Q1, now=at(2025, 4, 6, 2, 0))
     r = StarRating.objects.get(period__year=2025, period__quarter=1, estate=world.estate_a1)
     return r.tier, r.no_tier_reason
 
@@ -82,9 +82,11 @@ def test_no_major_mark_once_the_quarter_is_published(rated, make_complaint):
     marked = svc.complaint_mark_major(actor=w.users["street_staff"], complaint=marked, reason="严重影响居民生活",
                                       now=at(2025, 3, 11, 9, 0))
     other = make_complaint(to=Status.SIGNED, at=at(2025, 3, 12, 9, 0))
-    period = run_period(district=w.shanting, year=2025, quarter=1, today=AFTER_Q1)
-    period = period_announce(actor=w.users["district_admin"], period=period, today=datetime.date(2025, 4, 8))
-    period_publish(actor=w.users["district_admin"], period=period, today=datetime.date(2025, 4, 20))
+    period = run_period(district=w.shanting, year=2025, quarter=1, today=AFTER_Q1, now=at(2025, 4, 6, 2, 0))
+    period = period_announce(actor=w.users["district_admin"], period=period, today=datetime.date(2025, 4, 8),
+                             now=at(2025, 4, 8, 10, 0))
+    period_publish(actor=w.users["district_admin"], period=period, today=datetime.date(2025, 4, 20),
+                   now=at(2025, 4, 20, 10, 0))
     now = at(2025, 4, 21, 9, 0)
     assert svc.action_refusal(w.users["street_staff"], other, Action.MARK_MAJOR, now) == \
         "2025 年第 1 季度星级评定结果已公布，不能再认定重大投诉取消参评。"

@@ -131,9 +131,10 @@ def test_a_confirmed_yearly_recheck_writes_one_good_record_for_the_firm_on_the_p
     accept(w, w.estate_a1)
     inspected(w, w.estate_a1, ["88.0"])
     components(w, w.estate_a1, "80", "90")  # 87.60: 5★
-    p = run_period(district=w.shanting, year=2025, quarter=1, today=RUN_DAY)
-    p = period_announce(actor=w.users["district_admin"], period=p, today=RUN_DAY)
-    period_publish(actor=w.users["district_admin"], period=p, today=DEADLINE + datetime.timedelta(days=1))
+    p = run_period(district=w.shanting, year=2025, quarter=1, today=RUN_DAY, now=at(RUN_DAY))
+    p = period_announce(actor=w.users["district_admin"], period=p, today=RUN_DAY, now=at(RUN_DAY))
+    after = DEADLINE + datetime.timedelta(days=1)
+    period_publish(actor=w.users["district_admin"], period=p, today=after, now=at(after))
     decision = recheck_confirm(actor=w.users["district_admin"], estate=w.estate_a1, year=2025, note="",
                                now=at(datetime.date(2025, 12, 20)))
     [record] = CreditRecord.objects.all()

@@ -222,6 +222,11 @@ def build_rating_inputs(cur, user_id):
             WHERE s.district_id = %s AND e.firm_id IS NOT NULL""", [period.pk, district.pk])
 
 
+def _at(day: datetime.date) -> datetime.datetime:
+    """02:00 UTC (10:00 in Shanghai) on `day`: the moment each step of the quarter is taken."""
+    return datetime.datetime(day.year, day.month, day.day, 2, tzinfo=datetime.UTC)
+
+
 def run_quarter(users):
     from accounts.models import Role, RoleAssignment
     from communities.models import District
@@ -230,9 +235,9 @@ def run_quarter(users):
     admins = {ra.district_id: ra.user for ra in RoleAssignment.objects.filter(role=Role.DISTRICT_ADMIN)
               .select_related("user")}
     for district in District.objects.all():
-        period = run_period(district=district, year=2025, quarter=1, today=RUN_DAY)
-        period = period_announce(actor=admins[district.pk], period=period, today=ANNOUNCE_DAY)
-        period_publish(actor=admins[district.pk], period=period, today=PUBLISH_DAY)
+        period = run_period(district=district, year=2025, quarter=1, today=RUN_DAY, now=_at(RUN_DAY))
+        period = period_announce(actor=admins[district.pk], period=period, today=ANNOUNCE_DAY, now=_at(ANNOUNCE_DAY))
+        period_publish(actor=admins[district.pk], period=period, today=PUBLISH_DAY, now=_at(PUBLISH_DAY))
 
 
 def build_payouts():

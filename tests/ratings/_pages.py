@@ -20,7 +20,7 @@ from ratings.models import RatingPeriod, StarRating
 from ratings.services.applications import application_submit, application_transition
 from ratings.services.periods import period_announce, period_publish, run_period
 
-from .conftest import accept, components, inspected
+from .conftest import accept, components, inspected, moment
 
 RUN_DAY = datetime.date(2025, 4, 6)
 DEADLINE = datetime.date(2025, 4, 13)
@@ -53,17 +53,18 @@ def rated(rating_world, media):
     inspected(w, w.estate_b1, ["78.0"])
     components(w, w.estate_b1, "80", "80")
     with at(RUN_DAY):
-        run_period(district=w.shanting, year=2025, quarter=1, today=RUN_DAY)
+        run_period(district=w.shanting, year=2025, quarter=1, today=RUN_DAY, now=moment(RUN_DAY))
         w.period = period_announce(actor=w.users["district_admin"], period=RatingPeriod.objects.get(
-            district=w.shanting, year=2025, quarter=1), today=RUN_DAY)
-        w.period_gc = run_period(district=w.guancheng, year=2025, quarter=1, today=RUN_DAY)
+            district=w.shanting, year=2025, quarter=1), today=RUN_DAY, now=moment(RUN_DAY))
+        w.period_gc = run_period(district=w.guancheng, year=2025, quarter=1, today=RUN_DAY, now=moment(RUN_DAY))
     w.rating_a1 = StarRating.objects.get(period=w.period, estate=w.estate_a1)
     w.rating_b1 = StarRating.objects.get(period=w.period, estate=w.estate_b1)
     return w
 
 
 def publish(w):
-    return period_publish(actor=w.users["district_admin"], period=w.period, today=DEADLINE + datetime.timedelta(days=1))
+    after = DEADLINE + datetime.timedelta(days=1)
+    return period_publish(actor=w.users["district_admin"], period=w.period, today=after, now=moment(after))
 
 
 __all__ = ["at", "media", "rated", "publish", "RUN_DAY", "DEADLINE"]

@@ -1,5 +1,6 @@
 import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -8,6 +9,12 @@ from inspections.models import Inspection, InspectionStatus
 from inspections.services.rubrics import ensure_default_rubric
 from ratings.models import Application, ApplicationStatus, ComponentKind, ComponentScore
 from ratings.services.policy import ensure_default_policy
+
+
+def moment(day: datetime.date, hour: int = 10) -> datetime.datetime:
+    """`hour`:00 in Asia/Shanghai on `day`: the moment a test's service call happens (the services take
+    `now=` and never read the clock)."""
+    return datetime.datetime(day.year, day.month, day.day, hour, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 @pytest.fixture

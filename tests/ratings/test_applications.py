@@ -32,7 +32,7 @@ from ratings.services.periods import (
 from ratings.services.policy import policy_create
 from ratings.services.scores import component_import, component_set, disqualify
 
-from .conftest import accept, components, inspected
+from .conftest import accept, components, inspected, moment
 
 pytestmark = pytest.mark.django_db
 IN_WINDOW = datetime.date(2025, 2, 1)
@@ -206,8 +206,10 @@ def _rated(w):
     accept(w, w.estate_a1)
     inspected(w, w.estate_a1, ["78.0"])
     components(w, w.estate_a1, "80", "80")  # 54.6 + 8 + 16 = 78.60 -> 3★
-    period = run_period(district=w.shanting, year=2025, quarter=1, today=datetime.date(2025, 4, 6))
-    return period_announce(actor=w.users["district_admin"], period=period, today=datetime.date(2025, 4, 6))
+    period = run_period(district=w.shanting, year=2025, quarter=1, today=datetime.date(2025, 4, 6),
+                        now=moment(datetime.date(2025, 4, 6)))
+    return period_announce(actor=w.users["district_admin"], period=period, today=datetime.date(2025, 4, 6),
+                           now=moment(datetime.date(2025, 4, 6)))
 
 
 def test_appeal_in_window_then_decided_with_reason_then_published(rating_world):
@@ -215,24 +217,27 @@ def test_appeal_in_window_then_decided_with_reason_then_published(rating_world):
     period = _rated(w)
     rating = StarRating.objects.get()
     appeal = appeal_submit(actor=w.users["firm_user"], rating=rating, reason="3 月检查漏记整改", today=period.appeal_deadline)
+    after = period.appeal_deadline + datetime.timedelta(days=1)
     with pytest.raises(ValidationError, match="未处理的申诉"):
-        period_publish(actor=w.users["district_admin"], period=period,
-                       today=period.appeal_deadline + datetime.timedelta(days=1))
+        period_publish(actor=w.users["district_admin"], period=period, today=after, now=moment(after))
     with pytest.raises(ValidationError, match="处理意见"):
-        appeal_decide(actor=w.users["district_admin"], appeal=appeal, upheld=True, decision="", adjusted_tier=4)
-    appeal_decide(actor=w.users["district_admin"], appeal=appeal, upheld=True, decision="复核属实", adjusted_tier=4)
+        appeal_decide(actor=w.users["district_admin"], appeal=appeal, upheld=True, decision="", adjusted_tier=4,
+                      now=moment(after))
+    appeal_decide(actor=w.users["district_admin"], appeal=appeal, upheld=True, decision="复核属实", adjusted_tier=4,
+                  now=moment(after))
     rating.refresh_from_db()
     assert rating.tier == 4
     # The nightly job leaves the announced period alone; the district's recompute keeps the decided tier
     # (and, having recomputed, opens a fresh appeal window).
-    period = run_period(district=w.shanting, year=2025, quarter=1, today=datetime.date(2025, 4, 7))
+    period = run_period(district=w.shanting, year=2025, quarter=1, today=datetime.date(2025, 4, 7),
+                        now=moment(datetime.date(2025, 4, 7)))
     assert period.appeal_deadline == datetime.date(2025, 4, 13)
     period = period_recompute(actor=w.users["district_admin"], period=period, reason="补录检查",
-                              today=datetime.date(2025, 4, 7))
+                              today=datetime.date(2025, 4, 7), now=moment(datetime.date(2025, 4, 7)))
     rating.refresh_from_db()
     assert rating.tier == 4 and period.appeal_deadline == datetime.date(2025, 4, 14)
-    period_publish(actor=w.users["district_admin"], period=period,
-                   today=period.appeal_deadline + datetime.timedelta(days=1))
+    after = period.appeal_deadline + datetime.timedelta(days=1)
+    period_publish(actor=w.users["district_admin"], period=period, today=after, now=moment(after))
     appeal.refresh_from_db()
     assert appeal.status == AppealStatus.UPHELD
 

@@ -9,7 +9,7 @@ from django.db import connection, connections
 from ratings.models import RatingPeriod, StarRating
 from ratings.services.periods import run_period
 
-from .conftest import accept, components, inspected
+from .conftest import accept, components, inspected, moment
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,7 +27,8 @@ def test_two_concurrent_runs_give_the_same_rows_as_one(rating_world):
     def worker():
         try:
             barrier.wait()
-            run_period(district=w.shanting, year=2025, quarter=1, today=datetime.date(2025, 4, 6))
+            run_period(district=w.shanting, year=2025, quarter=1, today=datetime.date(2025, 4, 6),
+                       now=moment(datetime.date(2025, 4, 6)))
         except Exception as exc:  # surfaced below
             errors.append(exc)
         finally:
@@ -43,5 +44,6 @@ def test_two_concurrent_runs_give_the_same_rows_as_one(rating_world):
     rows = list(StarRating.objects.order_by("estate_id").values_list("estate_id", "score", "tier"))
     # mean(88.0, 91.5) = 89.75; 89.75×0.7 = 62.825; + 8 + 18 = 88.825 -> 88.83
     assert [(r[1], r[2]) for r in rows] == [(Decimal("88.83"), 5)] * 2
-    run_period(district=w.shanting, year=2025, quarter=1, today=datetime.date(2025, 4, 6))
+    run_period(district=w.shanting, year=2025, quarter=1, today=datetime.date(2025, 4, 6),
+               now=moment(datetime.date(2025, 4, 6)))
     assert list(StarRating.objects.order_by("estate_id").values_list("estate_id", "score", "tier")) == rows

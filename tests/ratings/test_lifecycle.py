@@ -49,7 +49,7 @@ from tests.factories import ServiceContractFactory
 from tests.inspections.conftest import score_all
 
 from ._pages import DEADLINE, RUN_DAY, at, media, publish, rated  # noqa: F401 (fixtures)
-from .conftest import accept, components, inspected
+from .conftest import accept, components, inspected, moment
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -76,15 +76,16 @@ def test_nightly_job_after_announcement_never_moves_the_appeal_deadline(rating_w
     w = rating_world
     _q1(w, w.estate_a1)
     for day in (5, 6, 7):  # the job before the announcement: computes every night, opens no window
-        scheduled_run(today=datetime.date(2025, 4, day))
+        scheduled_run(today=datetime.date(2025, 4, day), now=moment(datetime.date(2025, 4, day)))
     period = RatingPeriod.objects.get(district=w.shanting, year=2025, quarter=1)
     assert (period.status, period.appeal_deadline) == (PeriodStatus.PROVISIONAL, None)
-    period = period_announce(actor=w.users["district_admin"], period=period, today=datetime.date(2025, 4, 8))
+    period = period_announce(actor=w.users["district_admin"], period=period, today=datetime.date(2025, 4, 8),
+                             now=moment(datetime.date(2025, 4, 8)))
     assert period.appeal_deadline == datetime.date(2025, 4, 15)  # 04-08 + 7 days
     computed = period.computed_at
     inspected(w, w.estate_a1, ["10.0"])  # a late inspection does not reach an announced period by itself
     for day in range(9, 31):
-        scheduled_run(today=datetime.date(2025, 4, day))
+        scheduled_run(today=datetime.date(2025, 4, day), now=moment(datetime.date(2025, 4, day)))
     period.refresh_from_db()
     assert (period.status, period.appeal_deadline, period.computed_at) == (
         PeriodStatus.ANNOUNCED, datetime.date(2025, 4, 15), computed)
@@ -97,11 +98,13 @@ def test_scheduled_run_uses_the_given_day_not_the_clock(rating_world):
     accept(w, w.estate_a1)
     inspected(w, w.estate_a1, ["88.0"], day=datetime.date(2025, 5, 5))
     components(w, w.estate_a1, "80", "90", quarter=2)
+    backfill = datetime.datetime(2025, 7, 6, 2, tzinfo=SHANGHAI)
     with time_machine.travel(datetime.datetime(2025, 4, 6, 2, tzinfo=SHANGHAI), tick=False):
-        periods = scheduled_run(today=datetime.date(2025, 7, 6))
+        periods = scheduled_run(today=backfill.date(), now=backfill)
     assert {(p.district.name, p.label) for p in periods} == {("山亭区", "2025Q2"), ("管城回族区", "2025Q2")}
     q2 = RatingPeriod.objects.get(district=w.shanting, year=2025, quarter=2)
     assert _rating(q2, w.estate_a1).score == Decimal("87.60")
+    assert q2.computed_at == _rating(q2, w.estate_a1).computed_at == backfill  # stamped with the given now
 
 
 def test_announcing_is_once_by_the_district_admin_and_recorded(rated):
@@ -110,9 +113,10 @@ def test_announcing_is_once_by_the_district_admin_and_recorded(rated):
     assert events == [(PeriodAction.COMPUTE, None, None),
                       (PeriodAction.ANNOUNCE, w.users["district_admin"], datetime.date(2025, 4, 13))]
     with pytest.raises(ValidationError, match="已于 2025-04-06 公示，不能重复公示"):
-        period_announce(actor=w.users["district_admin"], period=w.period, today=datetime.date(2025, 4, 9))
+        period_announce(actor=w.users["district_admin"], period=w.period, today=datetime.date(2025, 4, 9),
+                        now=moment(datetime.date(2025, 4, 9)))
     with pytest.raises(ValidationError, match="只有本区管理员可以公示"):
-        period_announce(actor=w.users["district_admin_gc"], period=w.period, today=RUN_DAY)
+        period_announce(actor=w.users["district_admin_gc"], period=w.period, today=RUN_DAY, now=moment(RUN_DAY))
     w.period.refresh_from_db()
     assert w.period.appeal_deadline == DEADLINE
 
@@ -122,12 +126,14 @@ def test_recompute_after_announcement_needs_a_reason_and_reopens_the_window(rate
     admin = w.users["district_admin"]
     inspected(w, w.estate_b1, ["98.0"])  # 北庄花园: mean(78.0, 98.0) = 88.00; 61.6 + 8 + 16 = 85.60 -> 5★
     with pytest.raises(ValidationError, match="请填写重新计算的原因"):
-        period_recompute(actor=admin, period=w.period, reason="  ", today=datetime.date(2025, 4, 10))
+        period_recompute(actor=admin, period=w.period, reason="  ", today=datetime.date(2025, 4, 10),
+                         now=moment(datetime.date(2025, 4, 10)))
     with pytest.raises(ValidationError, match="只有本区管理员可以重新计算"):
-        period_recompute(actor=w.users["street_staff2"], period=w.period, reason="x", today=datetime.date(2025, 4, 10))
+        period_recompute(actor=w.users["street_staff2"], period=w.period, reason="x", today=datetime.date(2025, 4, 10),
+                         now=moment(datetime.date(2025, 4, 10)))
     assert _rating(w.period, w.estate_b1).tier == 3
     period = period_recompute(actor=admin, period=w.period, reason="补录 3 月 28 日检查",
-                              today=datetime.date(2025, 4, 10))
+                              today=datetime.date(2025, 4, 10), now=moment(datetime.date(2025, 4, 10)))
     assert period.status == PeriodStatus.ANNOUNCED and period.appeal_deadline == datetime.date(2025, 4, 17)
     b1 = _rating(period, w.estate_b1)
     assert (b1.score, b1.tier) == (Decimal("85.60"), 5)
@@ -135,34 +141,38 @@ def test_recompute_after_announcement_needs_a_reason_and_reopens_the_window(rate
     assert (last.action, last.actor, last.comment, last.appeal_deadline) == (
         PeriodAction.RECOMPUTE, admin, "补录 3 月 28 日检查", datetime.date(2025, 4, 17))
     with pytest.raises(ValidationError, match="申诉期至 2025-04-17 结束"):
-        period_publish(actor=admin, period=period, today=datetime.date(2025, 4, 14))
-    period_publish(actor=admin, period=period, today=datetime.date(2025, 4, 18))
+        period_publish(actor=admin, period=period, today=datetime.date(2025, 4, 14),
+                       now=moment(datetime.date(2025, 4, 14)))
+    period_publish(actor=admin, period=period, today=datetime.date(2025, 4, 18), now=moment(datetime.date(2025, 4, 18)))
     with pytest.raises(ValidationError, match="已公布，不能重新计算"):
-        period_recompute(actor=admin, period=period, reason="x", today=datetime.date(2025, 4, 20))
+        period_recompute(actor=admin, period=period, reason="x", today=datetime.date(2025, 4, 20),
+                         now=moment(datetime.date(2025, 4, 20)))
     assert [e.action for e in period.events.all()] == ["compute", "announce", "recompute", "publish"]
 
 
 def test_appeals_only_while_announced_and_inside_the_window(rating_world):
     w = rating_world
     _q1(w, w.estate_a1)
-    period = run_period(district=w.shanting, year=2025, quarter=1, today=RUN_DAY)
+    period = run_period(district=w.shanting, year=2025, quarter=1, today=RUN_DAY, now=moment(RUN_DAY))
     rating = _rating(period, w.estate_a1)
     with pytest.raises(ValidationError, match="尚未公示"):
         appeal_submit(actor=w.users["firm_user"], rating=rating, reason="检查漏记", today=RUN_DAY)
-    period = period_announce(actor=w.users["district_admin"], period=period, today=datetime.date(2025, 4, 8))
+    period = period_announce(actor=w.users["district_admin"], period=period, today=datetime.date(2025, 4, 8),
+                             now=moment(datetime.date(2025, 4, 8)))
     with pytest.raises(ValidationError, match=r"申诉期已过（截止 2025-04-15）"):
         appeal_submit(actor=w.users["firm_user"], rating=rating, reason="检查漏记", today=datetime.date(2025, 4, 16))
     appeal = appeal_submit(actor=w.users["firm_user"], rating=rating, reason="检查漏记",
                            today=datetime.date(2025, 4, 15))
     assert appeal.firm == w.firm1
     with pytest.raises(ValidationError, match="未处理的申诉"):
-        period_publish(actor=w.users["district_admin"], period=period, today=datetime.date(2025, 4, 16))
+        period_publish(actor=w.users["district_admin"], period=period, today=datetime.date(2025, 4, 16),
+                       now=moment(datetime.date(2025, 4, 16)))
 
 
 def test_firms_do_not_see_results_before_the_announcement(rating_world, login):
     w = rating_world
     _q1(w, w.estate_a1)
-    period = run_period(district=w.shanting, year=2025, quarter=1, today=RUN_DAY)
+    period = run_period(district=w.shanting, year=2025, quarter=1, today=RUN_DAY, now=moment(RUN_DAY))
     rating = _rating(period, w.estate_a1)
     assert list(results_visible_to(w.users["firm_user"])) == []
     assert list(results_visible_to(w.users["street_staff"])) == [rating]
@@ -172,7 +182,7 @@ def test_firms_do_not_see_results_before_the_announcement(rating_world, login):
     page = firm.get(reverse("ratings:period_detail", args=[period.pk]))
     assert list(page.context["object_list"]) == [] and "尚未公示" in page.content.decode()
     assert firm.get(reverse("ratings:period_list")).context["object_list"][0].counts["n"] == 0
-    period_announce(actor=w.users["district_admin"], period=period, today=RUN_DAY)
+    period_announce(actor=w.users["district_admin"], period=period, today=RUN_DAY, now=moment(RUN_DAY))
     assert firm.get(reverse("ratings:rating_detail", args=[rating.pk])).status_code == 200
     assert [r.estate.name for r in firm.get(reverse("ratings:my_ratings")).context["object_list"]] == ["梅花园"]
 
@@ -228,7 +238,7 @@ def test_walk_june_to_october_announce_then_publish_with_the_deadline_fixed(rati
     deadlines, day = set(), datetime.date(2025, 6, 30)
     while day <= datetime.date(2025, 10, 31):
         with time_machine.travel(datetime.datetime(day.year, day.month, day.day, 2, tzinfo=SHANGHAI), tick=False):
-            scheduled_run(today=day)
+            scheduled_run(today=day, now=moment(day))
             q3 = RatingPeriod.objects.filter(district=w.shanting, year=2025, quarter=3).first()
             if day < datetime.date(2025, 10, 5):
                 assert q3 is None  # the run day is the 5th day after the quarter
@@ -239,14 +249,14 @@ def test_walk_june_to_october_announce_then_publish_with_the_deadline_fixed(rati
             if day == datetime.date(2025, 10, 8):
                 # mean(88.0, 98.0) = 93.00; 93×0.7 + 80×0.1 + 90×0.2 = 65.1 + 8 + 18 = 91.10
                 assert _rating(q3, w.estate_a1).score == Decimal("91.10")
-                q3 = period_announce(actor=admin, period=q3, today=day)
+                q3 = period_announce(actor=admin, period=q3, today=day, now=moment(day))
             if day == datetime.date(2025, 10, 10):  # after it, it does not
                 inspected(w, w.estate_a1, ["10.0"], day=datetime.date(2025, 9, 21))
             if day == datetime.date(2025, 10, 15):
                 with pytest.raises(ValidationError, match="申诉期至 2025-10-15 结束"):
-                    period_publish(actor=admin, period=q3, today=day)
+                    period_publish(actor=admin, period=q3, today=day, now=moment(day))
             if day == datetime.date(2025, 10, 20):
-                q3 = period_publish(actor=admin, period=q3, today=day)
+                q3 = period_publish(actor=admin, period=q3, today=day, now=moment(day))
             if q3 is not None and q3.status != PeriodStatus.PROVISIONAL:
                 q3.refresh_from_db()
                 deadlines.add(q3.appeal_deadline)
@@ -267,13 +277,14 @@ def test_upheld_appeal_tier_wins_over_a_later_disqualification_on_every_recomput
     w = rated
     appeal = appeal_submit(actor=w.users["firm_user2"], rating=w.rating_b1, reason="3 月 20 日检查漏记",
                            today=datetime.date(2025, 4, 8))
-    appeal_decide(actor=w.users["district_admin"], appeal=appeal, upheld=True, decision="复核属实", adjusted_tier=4)
+    appeal_decide(actor=w.users["district_admin"], appeal=appeal, upheld=True, decision="复核属实", adjusted_tier=4,
+                  now=datetime.datetime(2025, 4, 8, 14, tzinfo=SHANGHAI))
     disqualify(actor=w.users["street_staff2"], estate=w.estate_b1, year=2025, quarter=1, reason="小区内出现群租房",
                occurred_on=datetime.date(2025, 3, 1), evidence="3 号楼群租",
                now=datetime.datetime(2025, 4, 8, 15, tzinfo=SHANGHAI))
     for day in (9, 10):
         period_recompute(actor=w.users["district_admin"], period=w.period, reason="录入取消参评记录",
-                         today=datetime.date(2025, 4, day))
+                         today=datetime.date(2025, 4, day), now=moment(datetime.date(2025, 4, day)))
         b1 = _rating(w.period, w.estate_b1)
         assert (b1.tier, b1.no_tier_reason, b1.score) == (4, "", Decimal("78.60"))
     a1 = _rating(w.period, w.estate_a1)
@@ -285,7 +296,8 @@ def test_withdrawn_disqualification_no_longer_counts_and_stays_listed_struck_thr
     record = disqualify(actor=w.users["street_staff"], estate=w.estate_a1, year=2025, quarter=1,
                         reason="小区内新增违法建设", occurred_on=datetime.date(2025, 3, 2), evidence="屋顶加建",
                         now=datetime.datetime(2025, 4, 8, 9, tzinfo=SHANGHAI))
-    period_recompute(actor=w.users["district_admin"], period=w.period, reason="取消参评", today=datetime.date(2025, 4, 8))
+    period_recompute(actor=w.users["district_admin"], period=w.period, reason="取消参评", today=datetime.date(2025, 4, 8),
+                     now=moment(datetime.date(2025, 4, 8)))
     a1 = _rating(w.period, w.estate_a1)
     assert (a1.tier, a1.no_tier_reason) == (0, NoTierReason.DISQUALIFIED)
     client = login("street_staff")
@@ -301,7 +313,7 @@ def test_withdrawn_disqualification_no_longer_counts_and_stays_listed_struck_thr
     html = response.content.decode()
     assert "<del>小区内新增违法建设</del>" in html and "经核实系已备案的加装电梯" in html and "已撤销" in html
     period_recompute(actor=w.users["district_admin"], period=w.period, reason="撤销取消参评",
-                     today=datetime.date(2025, 4, 9))
+                     today=datetime.date(2025, 4, 9), now=moment(datetime.date(2025, 4, 9)))
     a1 = _rating(w.period, w.estate_a1)
     assert (a1.tier, a1.score, a1.no_tier_reason) == (5, Decimal("89.07"), "")
     assert Disqualification.objects.count() == 1  # kept
@@ -332,7 +344,7 @@ def test_disqualification_withdrawal_needs_scope_a_reason_and_an_open_quarter_an
 def test_every_compute_uses_the_policy_in_force_on_the_quarters_last_day(rating_world):
     w = rating_world
     _q1(w, w.estate_a1)
-    period = run_period(district=w.shanting, year=2025, quarter=1, today=RUN_DAY)
+    period = run_period(district=w.shanting, year=2025, quarter=1, today=RUN_DAY, now=moment(RUN_DAY))
     assert _rating(period, w.estate_a1).score == Decimal("87.60")
     # A version from 2025-03-01 (in force on 03-31) and one from 04-01 (too late for Q1), entered after the run.
     march = RatingPolicy.objects.create(district=w.shanting, effective_from=datetime.date(2025, 3, 1),
@@ -343,7 +355,8 @@ def test_every_compute_uses_the_policy_in_force_on_the_quarters_last_day(rating_
     RatingPolicy.objects.create(district=w.shanting, effective_from=datetime.date(2025, 4, 1),
                                 weight_inspection=Decimal("100"), weight_opinion=Decimal("0"),
                                 weight_satisfaction=Decimal("0"))
-    period = run_period(district=w.shanting, year=2025, quarter=1, today=datetime.date(2025, 4, 7))
+    period = run_period(district=w.shanting, year=2025, quarter=1, today=datetime.date(2025, 4, 7),
+                        now=moment(datetime.date(2025, 4, 7)))
     # 88×0.5 + 80×0.2 + 90×0.3 = 44 + 16 + 27 = 87.00 -> 4★ under 90/85/80/75/70
     r = _rating(period, w.estate_a1)
     assert (period.policy, r.score, r.tier) == (march, Decimal("87.00"), 4)
@@ -452,7 +465,7 @@ def test_the_rating_names_the_firm_serving_at_quarter_end_and_every_serving_firm
     ServiceContractFactory(estate=w.estate_a1, firm=w.firm2, start_date=datetime.date(2025, 2, 16))
     accept(w, w.estate_a2, firm=w.firm1)  # 锦绣花园: no contract at all -> the application's firm
     period = period_recompute(actor=w.users["district_admin"], period=w.period, reason="企业更替",
-                              today=datetime.date(2025, 4, 8))
+                              today=datetime.date(2025, 4, 8), now=moment(datetime.date(2025, 4, 8)))
     assert _rating(period, w.estate_a1).firm == w.firm2
     assert _rating(period, w.estate_a2).firm == w.firm1
     # firm 甲 served 梅花园 from 01-01 to 02-15: it may appeal its estate's Q1 result; the appeal is its own.
@@ -462,13 +475,14 @@ def test_the_rating_names_the_firm_serving_at_quarter_end_and_every_serving_firm
     page = login("district_admin").get(reverse("ratings:rating_detail", args=[w.rating_a1.pk]))
     assert [f.name for f in page.context["serving_firms"]] == ["山亭甲物业服务有限公司", "山亭乙物业服务有限公司"]
     # firm 乙 leaves on 03-10 and nobody follows: the last firm that served (乙), not the application's (甲).
-    appeal_decide(actor=w.users["district_admin"], appeal=appeal, upheld=False, decision="不属实")
+    appeal_decide(actor=w.users["district_admin"], appeal=appeal, upheld=False, decision="不属实",
+                  now=moment(datetime.date(2025, 4, 9), hour=15))
     second = w.estate_a1.contracts.get(firm=w.firm2)
     second.status, second.ended_on, second.handover_date = (ContractStatus.ENDED, datetime.date(2025, 3, 10),
                                                             datetime.date(2025, 3, 10))
     second.save()
     period = period_recompute(actor=w.users["district_admin"], period=period, reason="企业退出",
-                              today=datetime.date(2025, 4, 9))
+                              today=datetime.date(2025, 4, 9), now=moment(datetime.date(2025, 4, 9)))
     assert _rating(period, w.estate_a1).firm == w.firm2
 
 
@@ -486,9 +500,10 @@ def _published_quarters(w):
     components(w, w.estate_a1, "86", "86", quarter=3)
     out = {}
     for q, day in ((1, datetime.date(2025, 4, 6)), (2, datetime.date(2025, 7, 6)), (3, datetime.date(2025, 10, 6))):
-        p = run_period(district=w.shanting, year=2025, quarter=q, today=day)
-        p = period_announce(actor=w.users["district_admin"], period=p, today=day)
-        out[q] = period_publish(actor=w.users["district_admin"], period=p, today=day + datetime.timedelta(days=8))
+        p = run_period(district=w.shanting, year=2025, quarter=q, today=day, now=moment(day))
+        p = period_announce(actor=w.users["district_admin"], period=p, today=day, now=moment(day))
+        after = day + datetime.timedelta(days=8)
+        out[q] = period_publish(actor=w.users["district_admin"], period=p, today=after, now=moment(after))
     return {q: _rating(p, w.estate_a1) for q, p in out.items()}
 
 
@@ -531,9 +546,10 @@ def test_recheck_is_confirmed_once_by_the_district_admin_and_a_kept_tier_revokes
     components(w, w.estate_a1, "80", "90")  # Q1 87.60 5★ only: the yearly mean keeps 5★
     with pytest.raises(ValidationError, match="没有已公布的季度综合得分"):
         recheck_confirm(actor=w.users["district_admin"], estate=w.estate_a1, year=2025, note="", now=NOW)
-    p = run_period(district=w.shanting, year=2025, quarter=1, today=RUN_DAY)
-    p = period_announce(actor=w.users["district_admin"], period=p, today=RUN_DAY)
-    period_publish(actor=w.users["district_admin"], period=p, today=DEADLINE + datetime.timedelta(days=1))
+    p = run_period(district=w.shanting, year=2025, quarter=1, today=RUN_DAY, now=moment(RUN_DAY))
+    p = period_announce(actor=w.users["district_admin"], period=p, today=RUN_DAY, now=moment(RUN_DAY))
+    after = DEADLINE + datetime.timedelta(days=1)
+    period_publish(actor=w.users["district_admin"], period=p, today=after, now=moment(after))
     for persona in ("street_staff", "district_staff", "district_admin_gc", "firm_user"):
         with pytest.raises(ValidationError, match="只有本区管理员可以确认年度复查"):
             recheck_confirm(actor=w.users[persona], estate=w.estate_a1, year=2025, note="", now=NOW)

@@ -10,7 +10,7 @@ from ratings.models import Appeal, AppealStatus, PeriodStatus, RatingPeriod, Sta
 from tests.factories import EstateFactory
 
 from ._pages import DEADLINE, RUN_DAY, at, media, publish, rated  # noqa: F401 (fixtures)
-from .conftest import accept, components, inspected
+from .conftest import accept, components, inspected, moment
 
 pytestmark = pytest.mark.django_db
 RUN = reverse("ratings:period_run")
@@ -71,7 +71,7 @@ def test_results_sort_by_score_and_filter_by_street_and_tier(rated, login):
     with at(RUN_DAY):  # announced: only the district's recompute with a reason brings 紫薇苑 in
         from ratings.services.periods import period_recompute
         period_recompute(actor=w.users["district_admin"], period=w.period, reason="补充受理紫薇苑",
-                         today=RUN_DAY)
+                         today=RUN_DAY, now=moment(RUN_DAY))
     client = login("district_admin")
     url = reverse("ratings:period_detail", args=[w.period.pk])
     assert _names(client.get(url)) == ["梅花园", "北庄花园", "紫薇苑"]
@@ -117,7 +117,8 @@ def test_breakdown_uses_the_weights_of_the_periods_policy(rated, login):
     policy.save()
     with at(RUN_DAY):
         from ratings.services.periods import period_recompute
-        period_recompute(actor=w.users["district_admin"], period=w.period, reason="权重调整", today=RUN_DAY)
+        period_recompute(actor=w.users["district_admin"], period=w.period, reason="权重调整", today=RUN_DAY,
+                         now=moment(RUN_DAY))
     # 88.67×0.5 + 90×0.2 + 90×0.3 = 44.335 + 18 + 27 = 89.335 -> 89.34
     html = login("district_admin").get(reverse("ratings:rating_detail", args=[w.rating_a1.pk])).content.decode()
     assert "88.67×50% + 90.00×20% + 90.00×30% = 89.34" in html
@@ -246,7 +247,7 @@ def _many_results(w, n=30):
     from ratings.services.periods import period_recompute
 
     return period_recompute(actor=w.users["district_admin"], period=w.period, reason="补充受理 30 个小区",
-                            today=RUN_DAY)
+                            today=RUN_DAY, now=moment(RUN_DAY))
 
 
 def test_list_pages_query_counts_do_not_grow(rated, login, django_assert_max_num_queries):

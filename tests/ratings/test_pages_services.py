@@ -12,7 +12,7 @@ from ratings.services.periods import period_run
 from ratings.services.scores import ComponentChange, components_set_many
 
 from ._pages import RUN_DAY, media, publish, rated  # noqa: F401 (fixtures)
-from .conftest import accept
+from .conftest import accept, moment
 
 pytestmark = pytest.mark.django_db
 
@@ -46,12 +46,14 @@ def test_period_run_is_for_the_districts_admin_only(rated):
     w = rated
     for persona in ("street_staff", "district_staff", "district_admin_gc", "firm_user"):
         with pytest.raises(ValidationError, match="只有本区管理员"):
-            period_run(actor=w.users[persona], district=w.shanting, year=2025, quarter=1, today=RUN_DAY)
+            period_run(actor=w.users[persona], district=w.shanting, year=2025, quarter=1, today=RUN_DAY,
+                       now=moment(RUN_DAY))
     # 2025Q1 is announced: computing it again needs the recompute with a reason.
     with pytest.raises(ValidationError, match="已于 2025-04-06 公示，不能直接重新计算"):
-        period_run(actor=w.users["district_admin"], district=w.shanting, year=2025, quarter=1, today=RUN_DAY)
+        period_run(actor=w.users["district_admin"], district=w.shanting, year=2025, quarter=1, today=RUN_DAY,
+                   now=moment(RUN_DAY))
     period = period_run(actor=w.users["district_admin_gc"], district=w.guancheng, year=2025, quarter=1,
-                        today=RUN_DAY)
+                        today=RUN_DAY, now=moment(RUN_DAY))
     assert period.pk == w.period_gc.pk and period.status == PeriodStatus.PROVISIONAL
 
 
@@ -60,7 +62,7 @@ def test_period_run_refuses_a_published_quarter(rated):
     publish(w)
     with pytest.raises(ValidationError, match="已公布，不能重新计算"):
         period_run(actor=w.users["district_admin"], district=w.shanting, year=2025, quarter=1,
-                   today=datetime.date(2025, 5, 1))
+                   today=datetime.date(2025, 5, 1), now=moment(datetime.date(2025, 5, 1)))
 
 
 def test_score_terms_write_out_the_computation(rated):

@@ -11,7 +11,7 @@ from ratings.selectors import published_tier, yearly_rating
 from ratings.services.periods import period_announce, period_publish, run_period
 from tests.factories import EstateFactory
 
-from .conftest import accept, components, inspected
+from .conftest import accept, components, inspected, moment
 
 pytestmark = pytest.mark.django_db
 AFTER_Q1 = datetime.date(2025, 4, 6)
@@ -19,13 +19,14 @@ AFTER_Q1 = datetime.date(2025, 4, 6)
 
 def publish(world, period, announced_on):
     """Announce on `announced_on` and publish the day after the appeal window."""
-    period = period_announce(actor=world.users["district_admin"], period=period, today=announced_on)
-    return period_publish(actor=world.users["district_admin"], period=period,
-                          today=period.appeal_deadline + datetime.timedelta(days=1))
+    period = period_announce(actor=world.users["district_admin"], period=period, today=announced_on,
+                             now=moment(announced_on))
+    after = period.appeal_deadline + datetime.timedelta(days=1)
+    return period_publish(actor=world.users["district_admin"], period=period, today=after, now=moment(after))
 
 
 def rate(world, estate):
-    run_period(district=world.shanting, year=2025, quarter=1, today=AFTER_Q1)
+    run_period(district=world.shanting, year=2025, quarter=1, today=AFTER_Q1, now=moment(AFTER_Q1))
     return StarRating.objects.get(period__year=2025, period__quarter=1, estate=estate)
 
 
@@ -97,7 +98,7 @@ def test_only_accepted_estates_take_part(rating_world):
     w = rating_world
     inspected(w, w.estate_b1, ["95.0"])
     components(w, w.estate_b1, "95", "95")
-    run_period(district=w.shanting, year=2025, quarter=1, today=AFTER_Q1)
+    run_period(district=w.shanting, year=2025, quarter=1, today=AFTER_Q1, now=moment(AFTER_Q1))
     assert not StarRating.objects.exists()
 
 
@@ -116,9 +117,9 @@ def test_rerun_gives_the_same_rows_and_never_duplicates(rating_world):
         accept(w, e)
         inspected(w, e, ["88.0"])
         components(w, e, "80", "90")
-    run_period(district=w.shanting, year=2025, quarter=1, today=AFTER_Q1)
+    run_period(district=w.shanting, year=2025, quarter=1, today=AFTER_Q1, now=moment(AFTER_Q1))
     first = list(StarRating.objects.order_by("estate_id").values("estate_id", "score", "tier", "no_tier_reason"))
-    run_period(district=w.shanting, year=2025, quarter=1, today=AFTER_Q1)
+    run_period(district=w.shanting, year=2025, quarter=1, today=AFTER_Q1, now=moment(AFTER_Q1))
     second = list(StarRating.objects.order_by("estate_id").values("estate_id", "score", "tier", "no_tier_reason"))
     assert first == second and len(second) == 2
     # 88×0.7 + 80×0.1 + 90×0.2 = 61.6 + 8 + 18 = 87.60
@@ -130,36 +131,38 @@ def test_published_period_is_never_changed_by_a_rerun(rating_world):
     accept(w, w.estate_a1)
     inspected(w, w.estate_a1, ["88.0"])
     components(w, w.estate_a1, "80", "90")
-    period = run_period(district=w.shanting, year=2025, quarter=1, today=AFTER_Q1)
+    period = run_period(district=w.shanting, year=2025, quarter=1, today=AFTER_Q1, now=moment(AFTER_Q1))
     publish(w, period, AFTER_Q1)
     inspected(w, w.estate_a1, ["10.0"])  # a late inspection must not move a published result
-    run_period(district=w.shanting, year=2025, quarter=1, today=AFTER_Q1)
+    run_period(district=w.shanting, year=2025, quarter=1, today=AFTER_Q1, now=moment(AFTER_Q1))
     r = StarRating.objects.get()
     assert (r.score, r.tier) == (Decimal("87.60"), 5)
 
 
 def test_publishing_before_announcement_twice_or_inside_the_appeal_window_is_refused(rating_world):
     w = rating_world
-    period = run_period(district=w.shanting, year=2025, quarter=1, today=AFTER_Q1)
+    period = run_period(district=w.shanting, year=2025, quarter=1, today=AFTER_Q1, now=moment(AFTER_Q1))
     admin = w.users["district_admin"]
     with pytest.raises(ValidationError, match="尚未公示"):
-        period_publish(actor=admin, period=period, today=datetime.date(2025, 5, 1))
-    period = period_announce(actor=admin, period=period, today=AFTER_Q1)
+        period_publish(actor=admin, period=period, today=datetime.date(2025, 5, 1),
+                       now=moment(datetime.date(2025, 5, 1)))
+    period = period_announce(actor=admin, period=period, today=AFTER_Q1, now=moment(AFTER_Q1))
     with pytest.raises(ValidationError, match="申诉期内不能公布"):
-        period_publish(actor=admin, period=period, today=AFTER_Q1)
+        period_publish(actor=admin, period=period, today=AFTER_Q1, now=moment(AFTER_Q1))
     later = period.appeal_deadline + datetime.timedelta(days=1)
     with pytest.raises(ValidationError, match="管理员"):
-        period_publish(actor=w.users["district_admin_gc"], period=period, today=later)
-    period_publish(actor=admin, period=period, today=later)
+        period_publish(actor=w.users["district_admin_gc"], period=period, today=later, now=moment(later))
+    period_publish(actor=admin, period=period, today=later, now=moment(later))
     with pytest.raises(ValidationError, match="不能重复公布"):
-        period_publish(actor=admin, period=period, today=later)
+        period_publish(actor=admin, period=period, today=later, now=moment(later))
     period.refresh_from_db()
     assert period.status == PeriodStatus.PUBLISHED
 
 
 def test_unfinished_quarter_cannot_be_rated(rating_world):
     with pytest.raises(ValidationError, match="尚未结束"):
-        run_period(district=rating_world.shanting, year=2025, quarter=2, today=datetime.date(2025, 6, 30))
+        run_period(district=rating_world.shanting, year=2025, quarter=2, today=datetime.date(2025, 6, 30),
+                   now=moment(datetime.date(2025, 6, 30)))
 
 
 def test_published_tier_holds_until_the_next_published_period(rating_world):
@@ -167,7 +170,7 @@ def test_published_tier_holds_until_the_next_published_period(rating_world):
     accept(w, w.estate_a1)
     inspected(w, w.estate_a1, ["88.0"])
     components(w, w.estate_a1, "80", "90")
-    q1 = run_period(district=w.shanting, year=2025, quarter=1, today=AFTER_Q1)
+    q1 = run_period(district=w.shanting, year=2025, quarter=1, today=AFTER_Q1, now=moment(AFTER_Q1))
     assert published_tier(w.estate_a1, datetime.date(2025, 4, 1)) is None  # provisional does not pay
     publish(w, q1, AFTER_Q1)
     assert published_tier(w.estate_a1, datetime.date(2025, 3, 1)) is None  # Q1 has not ended by March
@@ -176,7 +179,8 @@ def test_published_tier_holds_until_the_next_published_period(rating_world):
     # Q2: a worse quarter, published -> from July on the new tier holds.
     inspected(w, w.estate_a1, ["72.0"], day=datetime.date(2025, 5, 5))
     components(w, w.estate_a1, "72", "72", quarter=2)
-    q2 = run_period(district=w.shanting, year=2025, quarter=2, today=datetime.date(2025, 7, 6))
+    q2 = run_period(district=w.shanting, year=2025, quarter=2, today=datetime.date(2025, 7, 6),
+                    now=moment(datetime.date(2025, 7, 6)))
     publish(w, q2, datetime.date(2025, 7, 6))
     assert published_tier(w.estate_a1, datetime.date(2025, 6, 1)).tier == 5
     assert published_tier(w.estate_a1, datetime.date(2025, 7, 1)).tier == 2  # 72.00
@@ -190,7 +194,7 @@ def test_yearly_rating_is_the_mean_of_published_quarters(rating_world):
     inspected(w, w.estate_a1, ["72.0"], day=datetime.date(2025, 5, 5))
     components(w, w.estate_a1, "72", "72", quarter=2)  # Q2: 72.00
     for q, today in ((1, AFTER_Q1), (2, datetime.date(2025, 7, 6))):
-        p = run_period(district=w.shanting, year=2025, quarter=q, today=today)
+        p = run_period(district=w.shanting, year=2025, quarter=q, today=today, now=moment(today))
         publish(w, p, today)
     # (87.60 + 72.00) / 2 = 79.80 -> 3★: the yearly re-check lowers the Q1 5★
     assert yearly_rating(w.estate_a1, 2025) == (Decimal("79.80"), 3)
@@ -218,7 +222,7 @@ def test_estate_added_to_district_later_is_not_rated_without_application(rating_
     w = rating_world
     extra = EstateFactory(community=w.meiyuan, name="新建小区")
     inspected(w, extra, ["99.0"])
-    run_period(district=w.shanting, year=2025, quarter=1, today=AFTER_Q1)
+    run_period(district=w.shanting, year=2025, quarter=1, today=AFTER_Q1, now=moment(AFTER_Q1))
     assert not StarRating.objects.filter(estate=extra).exists()
 
 
@@ -230,7 +234,7 @@ def test_yearly_recheck_page_lowers_the_tier_and_follows_scope(rating_world, cli
     inspected(w, w.estate_a1, ["84.0"], day=datetime.date(2025, 5, 5))
     components(w, w.estate_a1, "70", "70", quarter=2)  # Q2: 58.8 + 7 + 14 = 79.80 -> 3★
     for q, today in ((1, AFTER_Q1), (2, datetime.date(2025, 7, 6))):
-        p = run_period(district=w.shanting, year=2025, quarter=q, today=today)
+        p = run_period(district=w.shanting, year=2025, quarter=q, today=today, now=moment(today))
         publish(w, p, today)
     # Yearly: (87.60 + 79.80) / 2 = 83.70 -> 4★; the tier held from Q2 is 3★, so nothing is lowered.
     from ratings.selectors import yearly_ratings
@@ -240,7 +244,8 @@ def test_yearly_recheck_page_lowers_the_tier_and_follows_scope(rating_world, cli
     # A third quarter at 5★ is held now; the yearly mean (87.60+79.80+86.00)/3 = 84.466… -> 84.47 (4★) lowers it.
     inspected(w, w.estate_a1, ["86.0"], day=datetime.date(2025, 8, 5))
     components(w, w.estate_a1, "86", "86", quarter=3)  # 60.2 + 8.6 + 17.2 = 86.00 -> 5★
-    p = run_period(district=w.shanting, year=2025, quarter=3, today=datetime.date(2025, 10, 6))
+    p = run_period(district=w.shanting, year=2025, quarter=3, today=datetime.date(2025, 10, 6),
+                   now=moment(datetime.date(2025, 10, 6)))
     publish(w, p, datetime.date(2025, 10, 6))
     [row] = yearly_ratings(user=w.users["street_staff"], year=2025)
     assert (row["mean"], row["tier"], row["held_tier"], row["lowered"]) == (Decimal("84.47"), 4, 5, True)

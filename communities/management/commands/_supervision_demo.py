@@ -43,7 +43,7 @@ PAYOUT_MONTH = datetime.date(2026, 10, 1)
 
 
 def _at(day: datetime.date) -> datetime.datetime:
-    """10:00 local time on `day`: the demo's announcement and publication happened on their days."""
+    """10:00 local time on `day`: the demo's computation, announcement and publication happened on their days."""
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(10, 0)))
 
 
@@ -102,7 +102,8 @@ def seed_supervision(*, shanting: District, guancheng: District, managed: list[E
         say("rating applications", len(managed))
     period = RatingPeriod.objects.filter(district=shanting, year=RATED_YEAR, quarter=RATED_QUARTER).first()
     if period is None:
-        period = run_period(district=shanting, year=RATED_YEAR, quarter=RATED_QUARTER, today=RUN_DAY)
+        period = run_period(district=shanting, year=RATED_YEAR, quarter=RATED_QUARTER, today=RUN_DAY,
+                            now=_at(RUN_DAY))
         say("rating periods", 1)
     if period.status == PeriodStatus.PROVISIONAL:
         period = period_announce(actor=district_admin, period=period, today=ANNOUNCE_DAY, now=_at(ANNOUNCE_DAY))

@@ -26,9 +26,10 @@ class Command(BaseCommand):
             districts = districts.filter(name=district)
             if not districts.exists():
                 raise CommandError(f"找不到区“{district}”。")
+        now = timezone.now()  # read once: every district's run is stamped with the same moment
         for d in districts:
             try:
-                p = run_period(district=d, year=year, quarter=quarter, today=timezone.localdate())
+                p = run_period(district=d, year=year, quarter=quarter, today=timezone.localdate(now), now=now)
             except ValidationError as e:
                 raise CommandError("；".join(e.messages))
             rated = p.ratings.current().filter(tier__gt=0).count()
