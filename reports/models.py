@@ -36,8 +36,8 @@ class Target(models.Model):
         ordering = ["indicator", "level", "area_id", "year"]
         constraints = [
             # NULL is never equal to NULL in a unique index: the city's rows need a constraint of their own.
-            models.UniqueConstraint(fields=["indicator", "level", "area_id", "year"], condition=Q(area_id__isnull=False),
-                                    name="unique_target_per_area_year"),
+            models.UniqueConstraint(fields=["indicator", "level", "area_id", "year"],
+                                    condition=Q(area_id__isnull=False), name="unique_target_per_area_year"),
             models.UniqueConstraint(fields=["indicator", "year"], condition=Q(level="city"),
                                     name="unique_city_target_per_year"),
             models.CheckConstraint(condition=Q(level="city", area_id__isnull=True)
