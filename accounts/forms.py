@@ -82,3 +82,64 @@ class PortalSetPasswordForm(BootstrapFormMixin, auth_forms.SetPasswordForm):
 class PortalPasswordResetForm(BootstrapFormMixin, auth_forms.PasswordResetForm):
     email = forms.EmailField(label=_("电子邮箱"), max_length=254,
                              widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+
+
+# --- user management ---------------------------------------------------------------------------------------
+
+class _NewPasswordFields(forms.Form):
+    password1 = forms.CharField(label=_("初始密码"), strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                                help_text=_("用户首次登录后必须改成自己的密码。"))
+    password2 = forms.CharField(label=_("再次输入"), strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
+            self.add_error("password2", _("两次输入的密码不一致。"))
+        return data
+
+
+class UserCreateForm(BootstrapFormMixin, _NewPasswordFields):
+    """A new account with exactly one role; the role and its unit are offered within the actor's scope only
+    (the service checks again)."""
+
+    username = forms.CharField(label=_("用户名"), max_length=150)
+    full_name = forms.CharField(label=_("姓名"), max_length=50, required=False)
+    phone = forms.CharField(label=_("手机号"), max_length=20, required=False)
+    email = forms.EmailField(label=_("电子邮箱"), required=False, help_text=_("用于找回密码。"))
+    role = forms.ChoiceField(label=_("角色"))
+    district = forms.ModelChoiceField(label=_("区"), queryset=None, required=False)
+    street = forms.ModelChoiceField(label=_("街道"), queryset=None, required=False)
+    community = forms.ModelChoiceField(label=_("社区"), queryset=None, required=False)
+    firm = forms.ModelChoiceField(label=_("物业企业"), queryset=None, required=False)
+
+    field_order = ["username", "full_name", "phone", "email", "role", "district", "street", "community", "firm",
+                   "password1", "password2"]
+
+    def __init__(self, *args, actor, **kwargs):
+        from .models import Role
+        from .services import grantable_roles, grantable_targets
+
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [("", "---------")] + [(r.value, Role(r).label) for r in grantable_roles(actor)]
+        self.fields["district"].queryset = grantable_targets(actor, "district").order_by("name")
+        self.fields["street"].queryset = grantable_targets(actor, "street").select_related("district").order_by("name")
+        self.fields["community"].queryset = grantable_targets(actor, "community").order_by("name")
+        self.fields["firm"].queryset = grantable_targets(actor, "firm").order_by("name")
+
+    def clean(self):
+        from .models import ROLE_TARGET
+
+        data = super().clean()
+        role = data.get("role")
+        if role:
+            level = ROLE_TARGET.get(role)
+            data["target"] = data.get(level) if level else None
+            if level and data["target"] is None:
+                self.add_error(level, _("这个角色须选择所属的%(unit)s。") % {"unit": self.fields[level].label})
+        return data
+
+
+class UserPasswordResetForm(BootstrapFormMixin, _NewPasswordFields):
+    pass

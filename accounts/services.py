@@ -1,15 +1,20 @@
-"""Writes of the accounts app: notifications."""
+"""Writes of the accounts app: notifications, passwords and user management."""
 from __future__ import annotations
 
 from typing import Iterable
 
 from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ops.services import email_enqueue
 
-from .models import Notification, User
+from .models import ROLE_TARGET, Notification, Role, RoleAssignment, User
+from .scope import scope_of
 
 
 def notify(*, users: Iterable[User], key: str, title: str, body: str = "", url: str = "") -> int:
@@ -56,3 +61,151 @@ def user_require_password_change(*, user: User) -> User:
     user.must_change_password = True
     user.save(update_fields=["must_change_password"])
     return user
+
+
+# --- user management ------------------------------------------------------------------------------------
+# Who may manage whom, declared once: a city administrator every account and role; a district
+# administrator the accounts of their own district's staff, its streets' and communities' clerks and the
+# firms filed with it or serving its estates, with these roles only (never another administrator, nothing
+# outside the district). The pages, their buttons and these services all ask `role_grantable` /
+# `user_manageable`.
+
+DISTRICT_GRANTABLE = (Role.DISTRICT_STAFF, Role.STREET_STAFF, Role.COMMUNITY_CLERK, Role.FIRM_USER)
+
+
+def _admin_districts(actor: User) -> frozenset:
+    return scope_of(actor).by_role.get(Role.DISTRICT_ADMIN, frozenset())
+
+
+def grantable_roles(actor: User) -> tuple:
+    """The roles this user may give to others (empty: no user management for them)."""
+    if scope_of(actor).city_admin:
+        return tuple(Role)
+    return DISTRICT_GRANTABLE if _admin_districts(actor) else ()
+
+
+def grantable_targets(actor: User, level: str):
+    """The districts/streets/communities/firms this user may name in a role they grant."""
+    from django.apps import apps
+
+    model = {"district": apps.get_model("communities", "District"), "street": apps.get_model("communities", "Street"),
+             "community": apps.get_model("communities", "Community"), "firm": apps.get_model("enterprises", "Firm")}[level]
+    if scope_of(actor).city_admin:
+        return model.objects.all()
+    districts = _admin_districts(actor)
+    if level == "district":
+        return model.objects.filter(pk__in=districts)
+    if level == "street":
+        return model.objects.filter(district__in=districts)
+    if level == "community":
+        return model.objects.filter(street__district__in=districts)
+    served = model.objects.filter(estates__community__street__district__in=districts).values("pk")
+    return model.objects.filter(Q(registered_district__in=districts) | Q(pk__in=served))
+
+
+def grantable_ids(actor: User) -> dict | None:
+    """level -> ids of the units `actor` may name in a role (None: anywhere, the city). One query per level;
+    a page checking many accounts computes it once and passes it on."""
+    if scope_of(actor).city_admin:
+        return None
+    return {level: frozenset(grantable_targets(actor, level).values_list("pk", flat=True))
+            for level in ("district", "street", "community", "firm")}
+
+
+def role_grantable(*, actor: User, role: str, target=None, ids: dict | None | bool = False) -> bool:
+    """May `actor` give `role` on `target` (a District, Street, Community or Firm; None for the city)?"""
+    if role not in grantable_roles(actor):
+        return False
+    level = ROLE_TARGET.get(role)
+    if level is None:
+        return scope_of(actor).city_admin and target is None
+    if target is None or target._meta.model_name != level:
+        return False
+    if ids is False:
+        ids = grantable_ids(actor)
+    return ids is None or target.pk in ids[level]
+
+
+def users_managed_by(actor: User):
+    """The accounts listed on the user page: everyone for the city; for a district administrator every
+    account holding a role inside their district (some of which they may only look at)."""
+    if scope_of(actor).city_admin:
+        return User.objects.all()
+    if not _admin_districts(actor):
+        return User.objects.none()
+    q = Q()
+    for level in ("district", "street", "community", "firm"):
+        q |= Q(**{f"roles__{level}__in": grantable_targets(actor, level).values("pk")})
+    return User.objects.filter(pk__in=User.objects.filter(q).values("pk"))
+
+
+def user_manageable(*, actor: User, user: User, ids: dict | None | bool = False) -> bool:
+    """May `actor` deactivate `user` or reset their password? The city: anyone but themselves. A district
+    administrator: an account none of whose roles lies outside what they could grant (so never another
+    administrator, a Django admin user, or a clerk who also works for another district). Reads
+    `user.roles.all()`, so a list prefetches them (with their units) and passes `ids=grantable_ids(actor)`."""
+    if user.pk == actor.pk:
+        return False
+    if scope_of(actor).city_admin:
+        return True
+    if user.is_superuser or user.is_staff:
+        return False
+    roles = list(user.roles.all())
+    if not roles:
+        return False
+    if ids is False:
+        ids = grantable_ids(actor)
+    return all(role_grantable(actor=actor, role=ra.role, ids=ids,
+                              target=ra.district or ra.street or ra.community or ra.firm) for ra in roles)
+
+
+def _refuse_unless_manageable(actor: User, user: User) -> None:
+    if user.pk == actor.pk:
+        raise ValidationError(_("不能停用或重设自己的账号；修改自己的密码请用“修改密码”。"))
+    if not user_manageable(actor=actor, user=user):
+        raise ValidationError(_("这个账号不在您的管理范围内。"))
+
+
+@transaction.atomic
+def user_create(*, actor: User, username: str, password: str, role: str, target=None, full_name: str = "",
+                phone: str = "", email: str = "") -> User:
+    """Create an account with exactly one role inside the actor's scope. The actor chose the password, so
+    the new user must change it on first login."""
+    if not role_grantable(actor=actor, role=role, target=target):
+        raise ValidationError({"role": _("您无权在这个范围授予这个角色：区级管理员只能为本区的区级工作人员、"
+                                         "街道、社区工作人员和本区物业企业开设账号。")})
+    username = username.strip()
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": _("这个用户名已被使用，请换一个。")})
+    user = User(username=username, full_name=full_name, phone=phone, email=email.strip().lower())
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password1": exc.messages}) from exc
+    user.set_password(password)
+    user.must_change_password = True
+    user.save()
+    level = ROLE_TARGET.get(role)
+    RoleAssignment.objects.create(user=user, role=role, **({level: target} if level else {}))
+    return user
+
+
+@transaction.atomic
+def user_deactivate(*, actor: User, user: User) -> User:
+    user = User.objects.select_for_update().get(pk=user.pk)
+    _refuse_unless_manageable(actor, user)
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    return user
+
+
+@transaction.atomic
+def user_reset_password(*, actor: User, user: User, password: str) -> User:
+    """Set another user's password; they must change it on their next login."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    _refuse_unless_manageable(actor, user)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password1": exc.messages}) from exc
+    return user_set_password(user=user, password=password, must_change=True)

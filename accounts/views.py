@@ -225,6 +225,130 @@ class HomeView(LoginRequiredMixin, TemplateView):
         return ctx
 
 
+# --- user management ------------------------------------------------------------------------------------
+
+class UserAdminMixin(LoginRequiredMixin):
+    """Pages for those who may grant roles (city and district administrators); others get a 404."""
+
+    def dispatch(self, request, *args, **kwargs):
+        from .services import grantable_roles
+
+        if request.user.is_authenticated and not grantable_roles(request.user):
+            raise Http404(_("页面不存在"))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_managed_user(self, pk):
+        from django.shortcuts import get_object_or_404
+
+        from .services import users_managed_by
+
+        return get_object_or_404(users_managed_by(self.request.user), pk=pk)
+
+
+class UserListView(UserAdminMixin, ListView):
+    template_name = "accounts/user_list.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        from django.db.models import Prefetch
+
+        from .models import RoleAssignment
+        from .services import users_managed_by
+
+        qs = users_managed_by(self.request.user).prefetch_related(Prefetch(
+            "roles", queryset=RoleAssignment.objects.select_related("district", "street", "community", "firm")))
+        q = self.request.GET.get("q", "").strip()
+        if q:
+            from django.db.models import Q
+
+            qs = qs.filter(Q(username__icontains=q) | Q(full_name__icontains=q))
+        return qs.order_by("-is_active", "username")
+
+    def get_context_data(self, **kwargs):
+        from .services import grantable_ids, user_manageable
+
+        ctx = super().get_context_data(**kwargs)
+        ids = grantable_ids(self.request.user)
+        for u in ctx["object_list"]:
+            u.manageable = user_manageable(actor=self.request.user, user=u, ids=ids)
+        ctx["q"] = self.request.GET.get("q", "")
+        return ctx
+
+
+class UserCreateView(UserAdminMixin, View):
+    template_name = "accounts/user_form.html"
+
+    def get(self, request):
+        from .forms import UserCreateForm
+
+        return render(request, self.template_name, {"form": UserCreateForm(actor=request.user)})
+
+    def post(self, request):
+        from django.core.exceptions import ValidationError
+
+        from .forms import UserCreateForm, add_service_errors
+        from .services import user_create
+
+        form = UserCreateForm(request.POST, actor=request.user)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                user = user_create(actor=request.user, username=d["username"], password=d["password1"],
+                                   role=d["role"], target=d["target"], full_name=d["full_name"],
+                                   phone=d["phone"], email=d["email"])
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("已开设账号 %(name)s，请把初始密码告诉本人；首次登录后须修改密码。")
+                                 % {"name": user.username})
+                return redirect("accounts:user_list")
+        return render(request, self.template_name, {"form": form})
+
+
+class UserPasswordResetView(UserAdminMixin, View):
+    template_name = "accounts/user_password.html"
+
+    def get(self, request, pk):
+        from .forms import UserPasswordResetForm
+
+        target = self.get_managed_user(pk)
+        return render(request, self.template_name, {"form": UserPasswordResetForm(), "target": target})
+
+    def post(self, request, pk):
+        from django.core.exceptions import ValidationError
+
+        from .forms import UserPasswordResetForm, add_service_errors
+        from .services import user_reset_password
+
+        target = self.get_managed_user(pk)
+        form = UserPasswordResetForm(request.POST)
+        if form.is_valid():
+            try:
+                user_reset_password(actor=request.user, user=target, password=form.cleaned_data["password1"])
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("已重设 %(name)s 的密码；下次登录时须修改。") % {"name": target.username})
+                return redirect("accounts:user_list")
+        return render(request, self.template_name, {"form": form, "target": target})
+
+
+class UserDeactivateView(UserAdminMixin, View):
+    def post(self, request, pk):
+        from django.core.exceptions import ValidationError
+
+        from .services import user_deactivate
+
+        target = self.get_managed_user(pk)
+        try:
+            user_deactivate(actor=request.user, user=target)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("已停用账号 %(name)s。") % {"name": target.username})
+        return redirect("accounts:user_list")
+
+
 class NotificationListView(LoginRequiredMixin, ListView):
     """The user's own notifications; opening the page does not mark them read, the button does."""
 
