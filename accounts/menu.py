@@ -127,8 +127,10 @@ LINKS: dict[str, Link] = {
     "subsidy_policies": Link(_("补贴政策"), "subsidies:policy_list", "bi-cash-coin", POLICIES),
     "public_ratings": Link(_("星级公示（公开）"), "ratings:public_list", "bi-megaphone", PUBLIC),
     "public_credit": Link(_("信用公示（公开）"), "enterprises:public_credit", "bi-megaphone", PUBLIC),
-    # User management in the browser does not exist yet: the Django admin's user page.
-    "users": Link(_("用户"), "admin:accounts_user_changelist", "bi-people", admin=True),
+    # Accounts in the browser (accounts/views: the page itself refuses roles that may not manage users);
+    # the Django admin's user page only for superusers (see _allowed).
+    "users": Link(_("用户管理"), "accounts:user_list", "bi-people"),
+    "user_admin": Link(_("用户（后台管理）"), "admin:accounts_user_changelist", "bi-person-gear", admin=True),
     "calendar": Link(_("工作日历"), "workdays:year_list", "bi-calendar3"),
 }
 
@@ -165,7 +167,7 @@ MENUS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
                   "applications", "score_entry", "periods", "disqualifications", "yearly", "batches",
                   "rubrics", "frequencies", "rating_policies", "subsidy_policies")),
         ("credit", ("credit", "credit_years", "credit_rules", "credit_blacklist", "public_credit")),
-        ("users", ("users",)),
+        ("users", ("users", "user_admin")),
         ("calendar", ("calendar",)),
     ),
     R.DISTRICT_ADMIN: (
@@ -173,7 +175,7 @@ MENUS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
                                     "complaint_imports")),
         ("ratings", ("applications", "score_entry", "periods", "disqualifications", "yearly", "public_ratings")),
         ("subsidies", ("batches",)),
-        ("policies", ("rubrics", "frequencies", "rating_policies", "subsidy_policies")),
+        ("policies", ("rubrics", "frequencies", "rating_policies", "subsidy_policies", "users")),
     ),
     # District staff: no score entry, no inspection frequencies, no triage or registration (those pages
     # refuse them).

@@ -28,11 +28,11 @@ from tests.subsidies.conftest import sub_world  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 
-# Top-level labels, left to right, as issue 15 asks for each role, with 待办 first for everyone. The city
-# administrator of the test world is staff but not a superuser and holds no model permission, so the
-# admin's user page (用户) would refuse them (403): the menu leaves it out (a superuser sees it, below).
+# Top-level labels, left to right, as issue 15 asks for each role, with 待办 first for everyone. 用户 holds
+# the portal's user management; the Django admin's user page only for a superuser (the test world's city
+# administrator is staff but not a superuser and would get a 403 there).
 EXPECTED = {
-    "city_admin": ["待办", "全市", "信用", "日历"],
+    "city_admin": ["待办", "全市", "信用", "用户", "日历"],
     "district_admin": ["待办", "统计", "评定", "补贴", "政策"],
     "district_staff": ["待办", "统计", "评定", "补贴", "政策"],
     "district_admin_gc": ["待办", "统计", "评定", "补贴", "政策"],
