@@ -46,6 +46,20 @@ def at(*args) -> datetime.datetime:
     return datetime.datetime(*args, tzinfo=TZ)
 
 
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    """Files the tests upload (attachments, hotline files) go to the test's own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def mapping(world):
+    """山亭区's ready 12345 column mapping."""
+    from complaints.services.imports import mapping_ensure_default
+
+    return mapping_ensure_default(district=world.shanting)
+
+
 @pytest.fixture
 def category(db):
     return Category.objects.get(code="sanitation")

@@ -65,16 +65,6 @@ def csv_file(rows, headers=HEADERS, encoding="gb18030", name="12345工单.csv"):
     return SimpleUploadedFile(name, buf.getvalue().encode(encoding))
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
-@pytest.fixture
-def mapping(world):
-    return mapping_ensure_default(district=world.shanting)
-
-
 @pytest.fixture
 def upload(world, mapping):
     def _upload(file, persona="street_staff", street=None, at=NOW):

@@ -34,16 +34,6 @@ LATER = NOW + datetime.timedelta(minutes=1)
 TRIAGE_ADDRESS = "山亭区建设路与文化路交叉口东侧"
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
-@pytest.fixture
-def mapping(world):
-    return mapping_ensure_default(district=world.shanting)
-
-
 @pytest.fixture
 def big(monkeypatch):
     """Every uploaded file counts as big (over CHECK_INLINE_MAX_BYTES)."""

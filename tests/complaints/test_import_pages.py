@@ -16,16 +16,6 @@ TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime.datetime(2026, 12, 1, 12, 0, tzinfo=TZ)
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
-@pytest.fixture
-def mapping(world):
-    return mapping_ensure_default(district=world.shanting)
-
-
 @pytest.fixture
 def run(world, mapping):
     """A checked run of 山城街道, waiting for confirmation."""

@@ -26,11 +26,6 @@ pytestmark = pytest.mark.django_db
 T0 = at(2026, 12, 1, 9, 0)
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def clock(time_machine):
     """clock(moment): the pages' timezone.now() from here on."""

@@ -41,11 +41,6 @@ def xlsx_rows(response):
     return [dict(zip(rows[0], row)) for row in rows[1:]]
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def frozen(time_machine):
     time_machine.move_to(NOW, tick=False)
