@@ -71,6 +71,10 @@ def _rows_seeded_by_migrations(request):
         seed_from_library(year_model=CalendarYear, day_model=CalendarDay, now=timezone.now())
     if not Category.objects.exists():
         importlib.import_module("complaints.migrations.0002_default_categories").seed(django_apps, None)
+    from reports.models import Target
+
+    if not Target.objects.exists():
+        importlib.import_module("reports.migrations.0002_seed_targets").seed(django_apps, None)
 
 
 @pytest.fixture
