@@ -4,6 +4,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
+from .tokens import API_TOKEN_MAX_DAYS
+
 
 # Free text has a ceiling (a clerk's note, a reason, an evidence text): fields with no length of
 # their own (model TextFields) get this one, in the browser (maxlength) and on the server.
@@ -143,3 +145,20 @@ class UserCreateForm(BootstrapFormMixin, _NewPasswordFields):
 
 class UserPasswordResetForm(BootstrapFormMixin, _NewPasswordFields):
     pass
+
+
+# --- API tokens -------------------------------------------------------------------------------------------
+
+class ApiTokenForm(BootstrapFormMixin, forms.Form):
+    name = forms.CharField(label=_("接入系统名称"), max_length=100,
+                           help_text=_("例如：12345 热线平台 · 山亭区"))
+    user = forms.ModelChoiceField(label=_("代表账号"), queryset=None,
+                                  help_text=_("接入系统专用的账号，只有一个角色；令牌的查看和操作范围就是这个账号的范围。"))
+    days = forms.IntegerField(label=_("有效期（天）"), min_value=1, max_value=API_TOKEN_MAX_DAYS, initial=365)
+
+    def __init__(self, *args, actor, **kwargs):
+        from .services import api_token_accounts
+
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = api_token_accounts(actor).order_by("username")
+        self.fields["user"].label_from_instance = lambda u: f"{u.username}（{u.display_name}）"

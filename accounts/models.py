@@ -127,3 +127,48 @@ class TransitionEvent(models.Model):
     class Meta:
         abstract = True
         ordering = ["at", "pk"]
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self, *, now):
+        """Tokens that authenticate at `now`: not revoked, not expired, their account active."""
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now, user__is_active=True)
+
+
+class ApiToken(models.Model):
+    """A machine client's credential (an integration such as the 12345 hotline platform of one district).
+
+    It acts as `user`, a dedicated account with exactly one role, so the API applies that account's scope
+    like any other. The secret is shown once when the token is issued; only `prefix` (to find the row) and
+    the SHA-256 of the secret are stored. Issued and revoked by accounts.services.api_token_issue/_revoke.
+    """
+
+    name = models.CharField(_("接入系统名称"), max_length=100)
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="api_tokens", verbose_name=_("代表账号"))
+    prefix = models.CharField(_("令牌前缀"), max_length=16, unique=True)
+    key_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("签发时间"))
+    created_by = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("签发人"))
+    expires_at = models.DateTimeField(_("到期时间"))
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
+    revoked_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("吊销人"))
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix})"
+
+    def status(self, *, now) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= now:
+            return "expired"
+        return "active"

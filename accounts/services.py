@@ -1,6 +1,7 @@
 """Writes of the accounts app: notifications, passwords and user management."""
 from __future__ import annotations
 
+import datetime
 from typing import Iterable
 
 from django.conf import settings
@@ -209,3 +210,68 @@ def user_reset_password(*, actor: User, user: User, password: str) -> User:
     except ValidationError as exc:
         raise ValidationError({"password1": exc.messages}) from exc
     return user_set_password(user=user, password=password, must_change=True)
+
+
+# --- API tokens for machine clients ------------------------------------------------------------------------
+# Who may issue a token for an account is who may manage that account (`user_manageable`): a city
+# administrator any account, a district administrator accounts inside their district only. The account is
+# the integration's own, with exactly one role, so its scope is plain to see on the token page.
+
+def api_token_accounts(actor: User):
+    """The accounts `actor` may issue a token for: active, managed by them, with exactly one role."""
+    from django.db.models import Count
+
+    return (users_managed_by(actor).filter(is_active=True, is_superuser=False, is_staff=False)
+            .exclude(pk=actor.pk).annotate(role_count=Count("roles")).filter(role_count=1))
+
+
+@transaction.atomic
+def api_token_issue(*, actor: User, user: User, name: str, expires_at, now) -> tuple:
+    """Issue a token acting as `user`; returns (token, key). The key ("<prefix>.<secret>") exists only in
+    this return value: the row keeps the prefix and the secret's SHA-256."""
+    from .models import ApiToken
+    from .tokens import API_TOKEN_MAX_DAYS, new_key, secret_hash
+
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user_manageable(actor=actor, user=user):
+        raise ValidationError({"user": _("这个账号不在您的管理范围内。")})
+    if not user.is_active:
+        raise ValidationError({"user": _("这个账号已停用。")})
+    if user.is_superuser or user.is_staff:
+        raise ValidationError({"user": _("不能为后台管理账号签发令牌。")})
+    if user.roles.count() != 1:
+        raise ValidationError({"user": _("令牌须代表只有一个角色的专用账号，请先为接入系统开设账号。")})
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("请填写接入系统名称。")})
+    if expires_at <= now:
+        raise ValidationError({"expires_at": _("到期时间须晚于现在。")})
+    if expires_at > now + datetime.timedelta(days=API_TOKEN_MAX_DAYS):
+        raise ValidationError({"expires_at": _("有效期最长 %(days)s 天。") % {"days": API_TOKEN_MAX_DAYS}})
+    prefix, secret = new_key()
+    token = ApiToken.objects.create(name=name, user=user, prefix=prefix, key_hash=secret_hash(secret),
+                                    created_at=now, created_by=actor, expires_at=expires_at)
+    return token, f"{prefix}.{secret}"
+
+
+def api_tokens_visible_to(actor: User):
+    """The tokens listed on the token page: those of the accounts the actor manages or looks at."""
+    from .models import ApiToken
+
+    return ApiToken.objects.filter(user__in=users_managed_by(actor).values("pk"))
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User, token, now):
+    """Revoke a token at once; a revoked token is never valid again (issue a new one instead)."""
+    from .models import ApiToken
+
+    token = ApiToken.objects.select_for_update(of=("self",)).select_related("user").get(pk=token.pk)
+    if not (scope_of(actor).city_admin or user_manageable(actor=actor, user=token.user)):
+        raise ValidationError(_("这个令牌不在您的管理范围内。"))
+    if token.revoked_at is not None:
+        raise ValidationError(_("这个令牌已经吊销。"))
+    token.revoked_at = now
+    token.revoked_by = actor
+    token.save(update_fields=["revoked_at", "revoked_by"])
+    return token

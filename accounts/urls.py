@@ -16,5 +16,7 @@ urlpatterns = [
     path("users/new/", views.UserCreateView.as_view(), name="user_create"),
     path("users/<int:pk>/password/", views.UserPasswordResetView.as_view(), name="user_password"),
     path("users/<int:pk>/deactivate/", views.UserDeactivateView.as_view(), name="user_deactivate"),
+    path("tokens/", views.ApiTokenListView.as_view(), name="token_list"),
+    path("tokens/<int:pk>/revoke/", views.ApiTokenRevokeView.as_view(), name="token_revoke"),
     path("notifications/", views.NotificationListView.as_view(), name="notifications"),
 ]

@@ -396,3 +396,70 @@ class ChoicesView(View):
         page = min(int(page), 10_000) if page.isdigit() else 1
         data = search(source, queryset, q=request.GET.get("q", ""), page=page, ids=request.GET.get("ids"))
         return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+
+
+# --- API tokens for machine clients -----------------------------------------------------------------------
+
+class ApiTokenListView(UserAdminMixin, View):
+    """List the tokens of the accounts one manages; issue one (its key shown on this answer only); revoke."""
+
+    template_name = "accounts/token_list.html"
+
+    def _render(self, request, form, status=200):
+        from django.db.models import Prefetch
+
+        from .models import RoleAssignment
+        from .services import api_tokens_visible_to
+
+        now = timezone.now()
+        tokens = list(api_tokens_visible_to(request.user).select_related("user", "created_by", "revoked_by")
+                      .prefetch_related(Prefetch("user__roles", queryset=RoleAssignment.objects.select_related(
+                          "district", "street", "community", "firm")))[:500])
+        for token in tokens:
+            token.state = token.status(now=now)
+        return render(request, self.template_name, {"form": form, "tokens": tokens}, status=status)
+
+    def get(self, request):
+        from .forms import ApiTokenForm
+
+        return self._render(request, ApiTokenForm(actor=request.user))
+
+    def post(self, request):
+        import datetime
+
+        from django.core.exceptions import ValidationError
+
+        from .forms import ApiTokenForm, add_service_errors
+        from .services import api_token_issue
+
+        form = ApiTokenForm(request.POST, actor=request.user)
+        if form.is_valid():
+            d = form.cleaned_data
+            now = timezone.now()
+            try:
+                token, key = api_token_issue(actor=request.user, user=d["user"], name=d["name"], now=now,
+                                             expires_at=now + datetime.timedelta(days=d["days"]))
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                response = render(request, "accounts/token_created.html", {"token": token, "key": key})
+                response["Cache-Control"] = "no-store"  # the key must not stay in a cache
+                return response
+        return self._render(request, form, status=400)
+
+
+class ApiTokenRevokeView(UserAdminMixin, View):
+    def post(self, request, pk):
+        from django.core.exceptions import ValidationError
+        from django.shortcuts import get_object_or_404
+
+        from .services import api_token_revoke, api_tokens_visible_to
+
+        token = get_object_or_404(api_tokens_visible_to(request.user), pk=pk)
+        try:
+            api_token_revoke(actor=request.user, token=token, now=timezone.now())
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("已吊销令牌 %(name)s。") % {"name": token.name})
+        return redirect("accounts:token_list")

@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    # Swagger UI and Redoc served from static files (no CDN): /api/v1/docs/ and /api/v1/redoc/.
+    "drf_spectacular_sidecar",
     "axes",
     "csp",
     "simple_history",
@@ -267,7 +269,13 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="portal@localhost")
 
 # --- REST API -------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # Machines send `Authorization: Token <prefix>.<secret>` (accounts.tokens); the browser keeps its
+    # session. The token class is listed first so that a refused token answers 401 (its WWW-Authenticate);
+    # a request without a token header still gets 403 as before.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.tokens.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
@@ -276,11 +284,23 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Requests per API token (browser sessions are not throttled here); over it: 429 with Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.tokens.ApiTokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_token": env("API_TOKEN_RATE", default="600/min")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "物业管理监管平台 API", "VERSION": "1.0.0",
     # The schema describes internal endpoints: only for logged-in users until a public API is decided.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # The schema lists /api/v1/ only; /api/ is the same views under an alias (config/urls.py).
+    "PREPROCESSING_HOOKS": ["config.api_urls.only_v1_endpoints"],
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Swagger UI and Redoc from drf-spectacular-sidecar's static files: nothing from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No "validator" badge (it would call validator.swagger.io).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": False, "validatorUrl": None},
 }
 REST_FRAMEWORK["EXCEPTION_HANDLER"] = "accounts.api.exception_handler"
 
