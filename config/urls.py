@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
+from csp.constants import SELF
+from csp.decorators import csp_update
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from accounts import views as account_views
@@ -19,7 +21,9 @@ urlpatterns = [
     # view loads its start-up script from this address instead of inline, as the CSP demands).
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-v1-schema"),
     path("api/v1/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-v1-schema"), name="api-v1-docs"),
-    path("api/v1/redoc/", SpectacularRedocView.as_view(url_name="api-v1-schema", template_name="api/redoc.html"),
+    # Redoc runs its search index in a Web Worker it builds from a blob: URL; this page alone allows that.
+    path("api/v1/redoc/", csp_update({"worker-src": [SELF, "blob:"]})(
+        SpectacularRedocView.as_view(url_name="api-v1-schema", template_name="api/redoc.html")),
          name="api-v1-redoc"),
     # /api/ is an alias of /api/v1/: the same views (not a redirect, so existing clients and their POSTs keep
     # working). It is mounted after v1: reverse() of a router name picks the last pattern of that name, so

@@ -71,6 +71,10 @@ def test_csp_names_no_cdn_host(login):
         assert "http" not in policy  # no host at all, let alone a CDN
         for host in CDN_HOSTS:
             assert host not in policy
+    # Redoc's search worker (a blob: URL) is allowed on its own page only.
+    assert "worker-src 'self' blob:" in login("city_admin").get("/api/v1/redoc/")["Content-Security-Policy"]
+    assert "worker-src" not in login("city_admin").get("/api/v1/docs/")["Content-Security-Policy"]
+    assert "worker-src" not in login("city_admin").get("/api/v1/estates/")["Content-Security-Policy"]
 
 
 def test_api_alias_serves_the_same_views_as_v1(login, world):
