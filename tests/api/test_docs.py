@@ -91,3 +91,23 @@ def test_vendored_static_check_still_passes():
     result = subprocess.run([sys.executable, str(ROOT / "deploy" / "check_vendored.py")],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_collectstatic_with_the_manifest_storage_hashes_the_sidecar_files(tmp_path):
+    """Production (DEBUG=0) hashes every static file and rewrites the references inside CSS and JS, source
+    maps included (swagger-ui.css names swagger-ui.css.map): a missing target would abort the release."""
+    import json
+    import os
+
+    env = {**os.environ, "DEBUG": "0", "STATIC_MANIFEST": "1", "STATIC_ROOT": str(tmp_path),
+           "SECRET_KEY": "collectstatic-test-" + "k" * 50}
+    result = subprocess.run([sys.executable, str(ROOT / "manage.py"), "collectstatic", "--no-input"],
+                            capture_output=True, text=True, timeout=300, cwd=ROOT, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    paths = json.loads((tmp_path / "staticfiles.json").read_text())["paths"]
+    for name in ("swagger-ui-dist/swagger-ui-bundle.js", "swagger-ui-dist/swagger-ui.css",
+                 "swagger-ui-dist/swagger-ui.css.map", "redoc/bundles/redoc.standalone.js"):
+        hashed = paths[f"drf_spectacular_sidecar/{name}"]
+        assert (tmp_path / hashed).is_file()
+    css = (tmp_path / paths["drf_spectacular_sidecar/swagger-ui-dist/swagger-ui.css"]).read_text()
+    assert paths["drf_spectacular_sidecar/swagger-ui-dist/swagger-ui.css.map"].rsplit("/", 1)[1] in css
