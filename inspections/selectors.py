@@ -197,3 +197,13 @@ def orders_waiting_on_firm(user, status: str):
         raise ValueError(f"a firm does not act on orders in status {status!r}")
     firms = scope_of(user).ids("firm", edit=True)
     return RectificationOrder.objects.filter(firm_id__in=firms, status=status)
+
+
+OPEN_ORDER_STATUSES = (OrderStatus.ISSUED, OrderStatus.RETURNED, OrderStatus.OVERDUE, OrderStatus.ANSWERED)
+
+
+def firm_open_orders(user):
+    """Rectification orders of the user's firms not yet closed or cancelled, nearest deadline first."""
+    firms = scope_of(user).ids("firm")
+    return (RectificationOrder.objects.filter(firm_id__in=firms, status__in=OPEN_ORDER_STATUSES)
+            .select_related("estate").order_by("deadline", "pk"))

@@ -254,3 +254,44 @@ def applications_to_accept(user):
     districts = scope_of(user).ids("district", edit=True)
     return Application.objects.filter(status=ApplicationStatus.REPORTED,
                                       estate__community__street__district_id__in=districts)
+
+
+# --- a firm's home (reports' firm cards) ---------------------------------------------------------------------
+
+def latest_published_ratings(estates):
+    """`estates` (a queryset) annotated with the tier, score and quarter of each one's latest published rating
+    (current version of a published period; None where the estate has none): one query, three subqueries."""
+    latest = (StarRating.objects.published().filter(estate_id=OuterRef("pk"))
+              .order_by("-period__year", "-period__quarter"))
+    return estates.annotate(
+        rating_pk=Subquery(latest.values("pk")[:1]),
+        rating_tier=Subquery(latest.values("tier")[:1]),
+        rating_score=Subquery(latest.values("score")[:1]),
+        rating_year=Subquery(latest.values("period__year")[:1]),
+        rating_quarter=Subquery(latest.values("period__quarter")[:1]),
+    )
+
+
+def application_windows(district_ids, today: datetime.date) -> list[dict]:
+    """Each district's star-rating application window for `today`'s year under the policy in force that day
+    (ratings/services/policy.application_window, the dates `application_submit` checks): district, year,
+    start, end, `open` (start <= today <= end) and `next_start` (the day it opens next when closed: this
+    year's start before it, next year's after it). A district without a policy yet is left out (the first
+    application creates its default one). One query."""
+    from .models import RatingPolicy
+    from .services.policy import application_window
+
+    policies: dict[int, RatingPolicy] = {}
+    for policy in (RatingPolicy.objects.filter(district_id__in=list(district_ids), effective_from__lte=today)
+                   .select_related("district").order_by("district__name", "district_id", "-effective_from")):
+        policies.setdefault(policy.district_id, policy)
+    out = []
+    for policy in policies.values():
+        start, end = application_window(policy, today.year)
+        is_open = start <= today <= end
+        next_start = None
+        if not is_open:
+            next_start = start if today < start else application_window(policy, today.year + 1)[0]
+        out.append({"district": policy.district, "year": today.year, "start": start, "end": end,
+                    "open": is_open, "next_start": next_start})
+    return out

@@ -234,3 +234,15 @@ def batches_to_pass_on(user):
             .exclude(Exists(recorded)).order_by().values("street_id", "firm_id")
             .annotate(total=Sum("amount")).exclude(total=0))
     return PayoutBatch.objects.filter(status=BatchStatus.DISBURSED).filter(Exists(owed))
+
+
+def firm_year_figures(user, year: int) -> dict:
+    """This year's subsidy of the user's firms: `received`, what the streets recorded as passed on to them
+    (PassOn, paid in `year`), and `due`, the sum of their lines in batches of `year`'s months whatever the
+    batch's state, each with the number of rows behind it. Two aggregate queries, scoped by visible_to."""
+    received = PassOn.objects.visible_to(user).filter(paid_on__year=year).aggregate(
+        total=Coalesce(Sum("amount"), Value(ZERO), output_field=MONEY_OUT), count=Count("pk"))
+    due = Payout.objects.visible_to(user).filter(batch__month__year=year).aggregate(
+        total=Coalesce(Sum("amount"), Value(ZERO), output_field=MONEY_OUT), count=Count("pk"))
+    return {"year": year, "received": received["total"], "received_count": received["count"],
+            "due": due["total"], "due_lines": due["count"]}
