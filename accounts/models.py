@@ -11,7 +11,9 @@ class User(AbstractUser):
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
     # Set when someone else chose the password (an admin created the account or reset it); the user is
     # sent to the password change page until they choose their own (accounts.middleware).
-    must_change_password = models.BooleanField(_("下次登录须修改密码"), default=False)
+    # db_default too: rows written without Django (raw inserts, an older schema's code during a migration)
+    # get False from the database.
+    must_change_password = models.BooleanField(_("下次登录须修改密码"), default=False, db_default=False)
 
     class Meta:
         verbose_name = _("用户")
