@@ -130,6 +130,7 @@ LINKS: dict[str, Link] = {
     # Accounts in the browser (accounts/views: the page itself refuses roles that may not manage users);
     # the Django admin's user page only for superusers (see _allowed).
     "users": Link(_("用户管理"), "accounts:user_list", "bi-people"),
+    "api_tokens": Link(_("接口令牌"), "accounts:token_list", "bi-key"),
     "user_admin": Link(_("用户（后台管理）"), "admin:accounts_user_changelist", "bi-person-gear", admin=True),
     "calendar": Link(_("工作日历"), "workdays:year_list", "bi-calendar3"),
 }
@@ -167,7 +168,7 @@ MENUS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
                   "applications", "score_entry", "periods", "disqualifications", "yearly", "batches",
                   "rubrics", "frequencies", "rating_policies", "subsidy_policies")),
         ("credit", ("credit", "credit_years", "credit_rules", "credit_blacklist", "public_credit")),
-        ("users", ("users", "user_admin")),
+        ("users", ("users", "api_tokens", "user_admin")),
         ("calendar", ("calendar",)),
     ),
     R.DISTRICT_ADMIN: (
@@ -175,7 +176,7 @@ MENUS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
                                     "complaint_imports")),
         ("ratings", ("applications", "score_entry", "periods", "disqualifications", "yearly", "public_ratings")),
         ("subsidies", ("batches",)),
-        ("policies", ("rubrics", "frequencies", "rating_policies", "subsidy_policies", "users")),
+        ("policies", ("rubrics", "frequencies", "rating_policies", "subsidy_policies", "users", "api_tokens")),
     ),
     # District staff: no score entry, no inspection frequencies, no triage or registration (those pages
     # refuse them).
