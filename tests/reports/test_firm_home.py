@@ -149,3 +149,13 @@ def test_the_application_window_open_or_closed_with_its_dates(login, w, when, ex
 def test_government_users_do_not_get_the_firm_cards(login, w):
     assert 'data-testid="firm-home"' not in home(login("street_staff"))
     assert 'data-testid="firm-home"' in home(login("firm_user"))
+
+
+def test_a_long_order_list_shows_ten_with_the_full_count(login, w):
+    for day in range(12):
+        order_issue(actor=w.users["street_staff"], estate=w.estate_a1, problem="路灯损坏",
+                    deadline=datetime.date(2025, 5, 1) + datetime.timedelta(days=day), now=NOW)
+    cards = section(home(login("firm_user")), "firm-orders")
+    assert len(re.findall(r'data-testid="firm-order"', cards)) == 10
+    assert re.search(r'未关闭的整改通知 <span class="badge text-bg-secondary">12</span>', cards)
+    assert "整改期限 2025-05-01" in text(cards) and "整改期限 2025-05-12" not in text(cards)
