@@ -2,17 +2,38 @@
 
 Both are lazy and share one query per request (accounts/menu.py `header_counts`): a response that renders
 neither (an htmx fragment, a JSON error page) reads nothing.
+
+Opening a page marks read the user's unread notifications whose link is that page (`_mark_opened_read`):
+a notification is about an object, and the person has now seen the object, whatever route brought them
+there (the bell, a list, a bookmark). It costs one UPDATE, and only on a GET of a user whom the bell's count
+(already loaded) shows to have unread notifications; the bell then shows the count without them. The home
+page is no object: everyone lands there after logging in, so a notice linking to it stays unread until
+opened from the bell.
 """
+import dataclasses
+
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from .menu import HeaderCounts, header_counts, menu_for
+from .models import Notification
+
+
+def _mark_opened_read(request, counts: HeaderCounts, now) -> HeaderCounts:
+    """Mark read the unread notifications linking to the page being shown; the counts without them."""
+    if not counts.unread or request.method != "GET" or request.path == reverse("home"):
+        return counts
+    opened = Notification.objects.filter(user=request.user, read_at__isnull=True,
+                                         url=request.path).update(read_at=now)
+    return dataclasses.replace(counts, unread=max(counts.unread - opened, 0)) if opened else counts
 
 
 def _counts(request) -> HeaderCounts:
     cached = getattr(request, "_portal_header_counts", None)
     if cached is None:
-        cached = header_counts(request.user, timezone.now())
+        now = timezone.now()
+        cached = _mark_opened_read(request, header_counts(request.user, now), now)
         request._portal_header_counts = cached
     return cached
 

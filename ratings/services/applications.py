@@ -5,9 +5,11 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.notices import Place, handoff
 from accounts.scope import scope_of
 from communities.models import Estate
 from enterprises.models import Firm, firm_is_blacklisted
@@ -23,6 +25,9 @@ TRANSITIONS = {
     "accept": (frozenset({A.REPORTED}), A.ACCEPTED, "district"),
     "reject": (frozenset({A.REPORTED}), A.REJECTED, "district"),
 }
+# action -> the event of accounts.notices.HANDOFFS it is (who is told)
+NOTICE_EVENTS = {"report": "application.reported", "return": "application.returned",
+                 "accept": "application.accepted", "reject": "application.rejected"}
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 EVIDENCE_EXTENSIONS = {"pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx"}
 
@@ -88,14 +93,32 @@ def application_submit(*, actor: User, firm: Firm, estates: list[Estate], year: 
         for estate in created:
             app = Application.objects.create(firm=firm, estate=estate, year=year, statement=statement,
                                              submitted_by=actor)
-            ApplicationEvent.objects.create(application=app, actor=actor, to_status=A.SUBMITTED, comment=statement)
+            event = ApplicationEvent.objects.create(application=app, actor=actor, to_status=A.SUBMITTED,
+                                                    comment=statement)
             for f in files or []:
                 f.seek(0)
                 ApplicationAttachment.objects.create(application=app, file=f, name=f.name[:200], uploaded_by=actor)
             apps.append(app)
+            _notice(app, "application.submitted", event, actor)
     except IntegrityError:
         raise ValidationError(_("同一小区同一年度只能有一份有效申报。"))
     return apps
+
+
+def _notice(app: Application, event_name: str, event: ApplicationEvent, actor: User) -> int:
+    """Tell whoever HANDOFFS names for this step of the application (once per event row, never the actor)."""
+    street = app.estate.community.street
+    title = {
+        "application.submitted": _("%(f)s 提交了“%(e)s”%(y)d 年度星级评定申报，请审核"),
+        "application.reported": _("%(s)s 上报了“%(e)s”%(y)d 年度星级评定申报，请受理"),
+        "application.accepted": _("“%(e)s”%(y)d 年度星级评定申报已受理"),
+        "application.returned": _("“%(e)s”%(y)d 年度星级评定申报被退回"),
+        "application.rejected": _("“%(e)s”%(y)d 年度星级评定申报不予受理"),
+    }[event_name] % {"f": app.firm.name, "s": street.name, "e": app.estate.name, "y": app.year}
+    return handoff(event_name, place=Place.of(firms=[app.firm_id], streets=[street.pk],
+                                              districts=[street.district_id]),
+                   key=str(event.pk), title=title, body=event.comment[:500],
+                   url=reverse("ratings:application_detail", args=[app.pk]), actor=actor)
 
 
 @transaction.atomic
@@ -110,10 +133,11 @@ def application_transition(*, actor: User, application: Application, action: str
         raise ValidationError(_("您无权对该申报执行此操作。"))
     if action in ("return", "reject") and not comment.strip():
         raise ValidationError({"comment": _("退回或不予受理时请填写原因。")})
-    ApplicationEvent.objects.create(application=app, actor=actor, from_status=app.status, to_status=target,
-                                    comment=comment.strip())
+    event = ApplicationEvent.objects.create(application=app, actor=actor, from_status=app.status, to_status=target,
+                                            comment=comment.strip())
     app.status = target
     app.save(update_fields=["status"])
+    _notice(app, NOTICE_EVENTS[action], event, actor)
     return app
 
 

@@ -28,6 +28,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q, Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -35,6 +36,7 @@ from django.utils.translation import gettext_lazy
 from accounts.bulk import insert_rows
 from accounts.models import User
 from accounts.money import round_half_up
+from accounts.notices import Place, handoff
 from accounts.scope import scope_of
 from communities.models import District
 from enterprises.selectors import Span, firm_on, firms_serving, spans_by_estate
@@ -216,6 +218,27 @@ def _compute(period: RatingPeriod, now: datetime.datetime) -> None:
     period.computed_at = now
     period.save(update_fields=["policy", "computed_at"])
 
+# action -> the event of accounts.notices.HANDOFFS it is (who is told)
+PERIOD_NOTICES = {PeriodAction.ANNOUNCE: "period.announced", PeriodAction.RECOMPUTE: "period.recomputed",
+                  PeriodAction.PUBLISH: "period.published"}
+
+
+def _period_notice(period: RatingPeriod, event_name: str, event: PeriodEvent, actor: User) -> int:
+    """Tell the firms of the period's current results (accounts.notices.HANDOFFS). Announced and published:
+    once per period; recomputed: once per appeal deadline (a second recompute on the same day, which
+    leaves the deadline where it was, tells the firms nothing new)."""
+    firms = (StarRating.objects.current().filter(period=period, firm__isnull=False)
+             .values_list("firm_id", flat=True).distinct())
+    title = {
+        "period.announced": _("%(d)s %(p)s 星级评定结果公示，申诉截止 %(a)s"),
+        "period.recomputed": _("%(d)s %(p)s 星级评定结果已重新计算，申诉截止 %(a)s"),
+        "period.published": _("%(d)s %(p)s 星级评定结果已公布"),
+    }[event_name] % {"d": period.district.name, "p": period.label, "a": period.appeal_deadline}
+    key = f"{period.pk}:{period.appeal_deadline}" if event_name == "period.recomputed" else str(period.pk)
+    return handoff(event_name, place=Place.of(firms=firms, districts=[period.district_id]), key=key,
+                   title=title, body=event.comment[:500], url=reverse("ratings:period_detail", args=[period.pk]),
+                   actor=actor)
+
 
 def _event(period: RatingPeriod, action: str, actor: User | None, from_status: str, comment: str = "") -> PeriodEvent:
     return PeriodEvent.objects.create(period=period, action=action, actor=actor, from_status=from_status,
@@ -366,7 +389,8 @@ def _move(period: RatingPeriod, *, action: str, to: str, actor: User, today: dat
     for name, value in fields.items():
         setattr(period, name, value)
     period.save(update_fields=["status", *fields])
-    _event(period, action, actor, before)
+    event = _event(period, action, actor, before)
+    _period_notice(period, PERIOD_NOTICES[action], event, actor)
     return period
 
 
@@ -391,7 +415,8 @@ def period_recompute(*, actor: User, period: RatingPeriod, reason: str, today: d
     _compute(period, now)
     period.appeal_deadline = today + datetime.timedelta(days=period.policy.appeal_days)
     period.save(update_fields=["appeal_deadline"])
-    _event(period, PeriodAction.RECOMPUTE, actor, period.status, comment=reason.strip())
+    event = _event(period, PeriodAction.RECOMPUTE, actor, period.status, comment=reason.strip())
+    _period_notice(period, PERIOD_NOTICES[PeriodAction.RECOMPUTE], event, actor)
     return period
 
 
@@ -439,8 +464,24 @@ def appeal_submit(*, actor: User, rating: StarRating, reason: str, today: dateti
         raise ValidationError({"reason": _("请填写申诉理由。")})
     if Appeal.objects.filter(rating=rating, status=AppealStatus.OPEN).exists():
         raise ValidationError(_("该结果已有待处理的申诉。"))
-    return Appeal.objects.create(rating=rating, firm_id=appealing_firm(actor, rating), reason=reason.strip(),
-                                 submitted_by=actor)
+    appeal = Appeal.objects.create(rating=rating, firm_id=appealing_firm(actor, rating), reason=reason.strip(),
+                                   submitted_by=actor)
+    _appeal_notice(appeal, "appeal.filed", actor)
+    return appeal
+
+
+def _appeal_notice(appeal: Appeal, event_name: str, actor: User) -> int:
+    """Filed: the district's admins (to decide); decided: the appealing firm (accounts.notices.HANDOFFS)."""
+    rating = appeal.rating
+    names = {"e": rating.estate.name, "p": rating.period.label}
+    if event_name == "appeal.filed":
+        title, body = _("“%(e)s”%(p)s 评定结果有新的申诉，请处理") % names, appeal.reason
+    else:
+        title = _("“%(e)s”%(p)s 评定结果的申诉已处理：%(s)s") % {**names, "s": appeal.get_status_display()}
+        body = appeal.decision
+    return handoff(event_name, place=Place.of(firms=[appeal.firm_id], districts=[rating.period.district_id]),
+                   key=str(appeal.pk), title=title, body=body[:500],
+                   url=reverse("ratings:rating_detail", args=[rating.pk]), actor=actor)
 
 
 @transaction.atomic
@@ -471,4 +512,5 @@ def appeal_decide(*, actor: User, appeal: Appeal, upheld: bool, decision: str, n
         rating.tier = adjusted_tier
         rating.no_tier_reason = "" if adjusted_tier else (rating.no_tier_reason or NoTierReason.BELOW)
         rating.save(update_fields=["tier", "no_tier_reason"])
+    _appeal_notice(appeal, "appeal.decided", actor)
     return appeal

@@ -7,10 +7,12 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from accounts.notices import Place, handoff
 from accounts.scope import scope_of
 
 from ..models import Adjustment, BatchEvent, BatchStatus, PassOn, Payout, PayoutBatch, PayoutKind
@@ -24,6 +26,27 @@ TRANSITIONS = {
     "reject_check": (frozenset({B.CHECKED}), B.GENERATED, {Role.DISTRICT_ADMIN}),
     "reject_approval": (frozenset({B.APPROVED}), B.CHECKED, {Role.DISTRICT_ADMIN}),
 }
+
+# action -> the event of accounts.notices.HANDOFFS it is (who is told)
+NOTICE_EVENTS = {"check": "batch.checked", "approve": "batch.approved", "disburse": "batch.disbursed",
+                 "reject_check": "batch.check_returned", "reject_approval": "batch.approval_returned"}
+
+
+def batch_notice(batch: PayoutBatch, event_name: str, *, key: str, actor: User | None, body: str = "") -> int:
+    """Tell whoever HANDOFFS names for this step of the batch: the district's people, or the streets that
+    have money to pass on (their lines with a firm and a non-zero sum)."""
+    streets = {r["street_id"] for r in pass_on_due(batch)} if event_name in ("batch.approved",
+                                                                            "batch.disbursed") else ()
+    title = {
+        "batch.generated": _("%(d)s %(m)s 补贴批次已生成，请审核"),
+        "batch.checked": _("%(d)s %(m)s 补贴批次已审核，请审批"),
+        "batch.check_returned": _("%(d)s %(m)s 补贴批次审核被退回，请重新审核"),
+        "batch.approval_returned": _("%(d)s %(m)s 补贴批次批准被撤回，请重新审批"),
+        "batch.approved": _("%(d)s %(m)s 补贴批次已批准，待区里拨付"),
+        "batch.disbursed": _("%(d)s %(m)s 补贴已拨付到街道，请拨付给企业并登记"),
+    }[event_name] % {"d": batch.district.name, "m": f"{batch.month:%Y-%m}"}
+    return handoff(event_name, place=Place.of(streets=streets, districts=[batch.district_id]), key=key,
+                   title=title, body=body[:500], url=reverse("subsidies:batch_detail", args=[batch.pk]), actor=actor)
 
 
 def _may(user: User, batch: PayoutBatch, roles) -> bool:
@@ -67,9 +90,11 @@ def batch_transition(*, actor: User, batch: PayoutBatch, action: str, comment: s
             raise ValidationError({"disbursed_on": _("拨付日期不能晚于今天。")})
         batch.disbursed_on, batch.disbursement_voucher = disbursed_on, voucher.strip()
     note = comment.strip() or override_reason.strip() or voucher.strip()
-    BatchEvent.objects.create(batch=batch, actor=actor, from_status=batch.status, to_status=target, comment=note)
+    event = BatchEvent.objects.create(batch=batch, actor=actor, from_status=batch.status, to_status=target,
+                                      comment=note)
     batch.status = target
     batch.save()
+    batch_notice(batch, NOTICE_EVENTS[action], key=str(event.pk), actor=actor, body=note)
     return batch
 
 
@@ -99,6 +124,11 @@ def pass_on_record(*, actor: User, batch: PayoutBatch, street_id: int, firm_id: 
         raise ValidationError(_("该企业的拨付已登记。"))
     record = PassOn.objects.create(batch=batch, street_id=street_id, firm_id=firm_id, amount=due[(street_id, firm_id)],
                                    paid_on=paid_on, voucher=voucher.strip(), recorded_by=actor)
+    handoff("batch.passed_on", place=Place.of(firms=[firm_id], streets=[street_id]), key=str(record.pk),
+            title=_("%(m)s 效能补贴 %(a)s 元已由街道拨付给贵企业") % {"m": f"{batch.month:%Y-%m}",
+                                                                    "a": f"{record.amount:,}"},
+            body=_("拨付日期 %(d)s，凭证号 %(v)s") % {"d": paid_on, "v": record.voucher},
+            url=reverse("subsidies:mine"), actor=actor)
     if PassOn.objects.filter(batch=batch).count() == len(due):
         BatchEvent.objects.create(batch=batch, actor=actor, from_status=batch.status, to_status=B.COMPLETED,
                                   comment=_("各街道已全部拨付至企业"))

@@ -56,6 +56,7 @@ from ratings.models import NoTierReason, PeriodStatus, RatingPeriod, StarRating
 
 from ..models import Adjustment, BatchMonth, BatchStatus, Payout, PayoutBatch, PayoutKind
 from ..selectors import budget_use
+from .approvals import batch_notice
 from .policy import add_months, in_window, policy_for
 
 REASON_OUTSIDE = "不在补贴期内"
@@ -360,10 +361,18 @@ def generate_all(*, month: datetime.date, district_ids: list[int] | None = None)
     for d in districts.order_by("pk"):
         if policy_for(d.pk, month) is None:
             continue  # a district without a subsidy policy has no programme
+        existed = PayoutBatch.objects.filter(district=d, month=month).exists()
         batch = generate_batch(district=d, month=month)
         if batch is not None:
             batches.append(batch)
+            if not existed:
+                _generated_notice(batch, actor=None)
     return batches
+
+
+def _generated_notice(batch: PayoutBatch, *, actor: User | None) -> int:
+    """A new batch waits for the district's staff to check it (once per batch: a regeneration tells nobody)."""
+    return batch_notice(batch, "batch.generated", key=str(batch.pk), actor=actor)
 
 
 def previous_month(today: datetime.date) -> datetime.date:
@@ -398,5 +407,6 @@ def batch_generate(*, actor: User, district: District, month: datetime.date,
         raise ValidationError(_("%(m)s 不在%(d)s的补贴期内，未生成批次。") % {"m": f"{month:%Y-%m}",
                                                                            "d": district.name})
     if existing is None:
+        _generated_notice(batch, actor=actor)
         return batch, "created"
     return batch, "recomputed" if recompute else "existing"
