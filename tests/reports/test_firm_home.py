@@ -109,8 +109,10 @@ def test_complaints_waiting_on_the_firm_nearest_deadline_first(login, w, make_co
     make_complaint(to=Status.RECEIVED, at=at(2025, 4, 15, 9, 0))  # still the street's
     cards = section(home(login("firm_user")), "firm-complaints")
     assert re.findall(r'href="/complaints/(\d+)/"', cards) == [str(sign.pk), str(answer.pk)]
-    sign.refresh_from_db()
-    assert f"签收期限 {sign.sign_due_at.astimezone(SH):%Y-%m-%d %H:%M}" in text(cards)
+    # Deadlines read as the working day's end: assigned Tuesday 2025-04-15 → 1 working day → 04-16 24:00;
+    # signed Thursday 04-10 → 5 working days (11, 14, 15, 16, 17 April) → 04-17 24:00.
+    assert "签收期限 2025-04-16 24:00" in text(cards)
+    assert "答复期限 2025-04-17 24:00" in text(cards)
     assert "没有待签收或待答复的投诉" in section(home(login("firm_user2")), "firm-complaints")
 
 
