@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import batches, lines, mine, policy
+from .views import batches, lines, mine, policy, slip
 
 app_name = "subsidies"
 urlpatterns = [
@@ -9,6 +9,7 @@ urlpatterns = [
     path("subsidies/batches/", batches.BatchListView.as_view(), name="batch_list"),
     path("subsidies/batches/generate/", batches.BatchGenerateView.as_view(), name="batch_generate"),
     path("subsidies/batches/<int:pk>/", batches.BatchDetailView.as_view(), name="batch_detail"),
+    path("subsidies/batches/<int:pk>/slip/", slip.BatchSlipView.as_view(), name="batch_slip"),
     path("subsidies/batches/<int:pk>/transition/", batches.BatchTransitionView.as_view(), name="batch_transition"),
     path("subsidies/batches/<int:pk>/pass-on/", batches.PassOnRecordView.as_view(), name="pass_on_record"),
     path("subsidies/batches/<int:pk>/lines/", lines.BatchLinesView.as_view(), name="batch_lines"),
