@@ -12,6 +12,7 @@ opened from the bell.
 """
 import dataclasses
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
@@ -63,3 +64,15 @@ def menu(request):
         return cached
 
     return {"portal_menu": SimpleLazyObject(build)}
+
+
+def portal_footer(request):
+    """`portal_authority`, `portal_authority_contact`, `portal_icp`: the footer's lines (settings PORTAL_*).
+
+    Stripped, so a value of blanks counts as unset and the footer shows no empty line for it.
+    """
+    return {
+        "portal_authority": (settings.PORTAL_AUTHORITY or "").strip(),
+        "portal_authority_contact": (settings.PORTAL_AUTHORITY_CONTACT or "").strip(),
+        "portal_icp": (settings.PORTAL_ICP or "").strip(),
+    }

@@ -103,10 +103,17 @@ TEMPLATES = [
                 "accounts.context_processors.notifications",
                 "accounts.context_processors.menu",
                 "workdays.context_processors.calendar_warning",
+                "accounts.context_processors.portal_footer",
             ],
         },
     },
 ]
+
+# The footer of every page, login and public pages included, so that each city shows its own issuing
+# authority: its name (empty: the portal's name, 物业管理监管平台), a contact line and the ICP filing number.
+PORTAL_AUTHORITY = env("PORTAL_AUTHORITY", default="")
+PORTAL_AUTHORITY_CONTACT = env("PORTAL_AUTHORITY_CONTACT", default="")
+PORTAL_ICP = env("PORTAL_ICP", default="")
 
 # --- Database -------------------------------------------------------------
 DATABASES = {
