@@ -113,3 +113,14 @@ def test_trail_lists_the_batch_events_in_order_and_signatures_follow_the_chain(p
 def test_batch_detail_links_the_slip(pw, login):
     html = login("district_staff").get(reverse("subsidies:batch_detail", args=[pw.batch.pk])).content.decode()
     assert reverse("subsidies:batch_slip", args=[pw.batch.pk]) in html and "打印审批单" in html
+
+
+def test_slip_query_count_does_not_grow_with_events(pw, login, django_assert_max_num_queries):
+    client = login("district_admin")
+    for action, actor in (("check", "district_staff"), ("approve", "district_admin"),
+                          ("reject_approval", "district_admin"), ("approve", "district_admin")):
+        ap.batch_transition(actor=pw.users[actor], batch=pw.batch, action=action, comment="意见")
+    # Session, user, roles, the batch, the street sums, the events with their actors, the settled months,
+    # and the session's save (savepoint, update, release): ten, however many events the batch has.
+    with django_assert_max_num_queries(10):
+        assert slip(client, pw.batch).status_code == 200
