@@ -246,3 +246,10 @@ def firm_year_figures(user, year: int) -> dict:
         total=Coalesce(Sum("amount"), Value(ZERO), output_field=MONEY_OUT), count=Count("pk"))
     return {"year": year, "received": received["total"], "received_count": received["count"],
             "due": due["total"], "due_lines": due["count"]}
+
+
+def street_rows(user, batch: PayoutBatch) -> list[dict]:
+    """[{street_id, street__name, estates, lines, total}] of the lines the user sees, one aggregate query."""
+    return list(visible_lines(user, batch).order_by().values("street_id", "street__name")
+                .annotate(estates=Count("estate", distinct=True), lines=Count("pk"), total=Sum("amount"))
+                .order_by("street__name", "street_id"))

@@ -9,14 +9,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.db.models import Count, Sum
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from ..models import BatchStatus, PayoutBatch
-from ..selectors import sees_whole_batch, visible_lines
+from ..selectors import sees_whole_batch, street_rows
 from ._common import visible_batch
 
 B = BatchStatus
@@ -33,13 +32,6 @@ STEP = {
     (B.CHECKED, B.GENERATED): _("退回重新核算"),
     (B.APPROVED, B.CHECKED): _("撤回批准"),
 }
-
-
-def street_rows(user, batch: PayoutBatch) -> list[dict]:
-    """[{street_id, street__name, estates, lines, total}] of the lines the user sees, one aggregate query."""
-    return list(visible_lines(user, batch).order_by().values("street_id", "street__name")
-                .annotate(estates=Count("estate", distinct=True), lines=Count("pk"), total=Sum("amount"))
-                .order_by("street__name", "street_id"))
 
 
 def last_event(events, *, to_status, from_status=None):
