@@ -19,8 +19,10 @@ from enterprises.models import Firm
 
 from ..filters import ApplicationFilter
 from ..forms import ApplicationForm, TransitionForm
-from ..models import Application, ApplicationAttachment
+from ..models import Application, ApplicationAttachment, RatingPolicy
+from ..selectors import application_windows
 from ..services.applications import allowed_actions, application_submit, application_transition
+from ..services.policy import application_window
 from ._common import form_errors, not_found
 
 # action -> (button label, Bootstrap colour)
@@ -73,8 +75,28 @@ class ApplicationSubmitView(LoginRequiredMixin, View):
                 raise not_found()
         return super().dispatch(request, *args, **kwargs)
 
+    def windows(self, form, today):
+        """The application window of each district of the estates the form offers, for `today`'s year
+        (the dates application_submit checks). A district without a policy yet gets the default one's
+        dates (the first application creates it), computed without saving anything."""
+        districts = {e.community.street.district_id: e.community.street.district
+                     for e in form.fields["estates"].queryset.select_related("community__street__district")}
+        windows = {w["district"].pk: w for w in application_windows(districts, today)}
+        for pk, district in districts.items():
+            if pk not in windows:
+                start, end = application_window(RatingPolicy(district=district), today.year)
+                windows[pk] = {"district": district, "year": today.year, "start": start, "end": end,
+                               "open": start <= today <= end, "next_start": None}
+        return sorted(windows.values(), key=lambda w: (w["district"].name, w["district"].pk))
+
     def render(self, request, form):
-        return render(request, self.template_name, {"form": form, "scope": scope_of(request.user)})
+        windows = self.windows(form, timezone.localdate())
+        closed = bool(windows) and not any(w["open"] for w in windows)
+        if closed:
+            for field in form.fields.values():
+                field.widget.attrs["disabled"] = True
+        return render(request, self.template_name, {"form": form, "scope": scope_of(request.user),
+                                                    "windows": windows, "closed": closed})
 
     def get(self, request):
         return self.render(request, ApplicationForm(firms=self.firms))
