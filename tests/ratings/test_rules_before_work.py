@@ -7,7 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from ratings.models import Appeal, Application, PeriodStatus
+from ratings.models import Appeal, Application, PeriodStatus, RatingPolicy
 
 from ._pages import DEADLINE, at, media, rated  # noqa: F401 (fixtures)
 
@@ -28,7 +28,7 @@ def _estate_checkboxes(html):
 
 
 @pytest.mark.parametrize("day, state, closed", [
-    (datetime.date(2025, 12, 31) - datetime.timedelta(days=365), "今天未开放", True),   # 2024-12-31, before
+    (datetime.date(2024, 12, 31), "今天未开放", True),                                  # before
     (datetime.date(2025, 1, 1), "今天开放中", False),                                   # first day
     (datetime.date(2025, 3, 31), "今天开放中", False),                                  # last day
     (datetime.date(2025, 4, 1), "今天未开放", True),                                    # after
@@ -58,7 +58,6 @@ def test_form_shows_the_window_and_is_disabled_when_closed(rating_world, login, 
 
 
 def test_district_without_a_policy_shows_the_default_window_without_creating_it(world, login):
-    from ratings.models import RatingPolicy
     with at(datetime.date(2025, 5, 1)):
         html = login("firm_user").get(SUBMIT).content.decode()
     assert "2025 年度申报期 2025-01-01 — 2025-03-31，" in html and "今天未开放" in html
