@@ -128,14 +128,15 @@ def test_firm_applies_district_rates_and_publishes_public_sees_stars(page, live_
         shot(page, "e2e-rating-05-breakdown")
 
         # 8. The district announces the results (公示): the appeal window runs to 04-13. Inside it,
-        #    确认并公布 is not offered and the page says why.
+        #    确认并公布 is shown disabled and the page says why beside it.
         page.goto(f"{url}/ratings/periods/{period.pk}/")
         page.get_by_role("button", name=re.compile("公示")).click()
         page.wait_for_load_state()
         assert page.get_by_text("已公示，申诉截止 2025-04-13").is_visible()
         period.refresh_from_db()
         assert (period.status, period.appeal_deadline) == (PeriodStatus.ANNOUNCED, datetime.date(2025, 4, 13))
-        assert page.get_by_role("button", name=re.compile("确认并公布")).count() == 0
+        publish = page.get_by_role("button", name=re.compile("确认并公布"))
+        assert publish.count() == 1 and publish.is_disabled()
         assert page.get_by_text("申诉期内不能公布").is_visible()
         assert page.locator("#timeline").get_by_text("公示", exact=True).is_visible()
         shot(page, "e2e-rating-05b-announced")
