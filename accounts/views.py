@@ -23,6 +23,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from .choices import SOURCES, VIEW, search
 from .excel import build_workbook, xlsx_response
+from .ratelimit import client_ip, over_limit
 from .scope import scope_of
 
 
@@ -143,24 +144,11 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
-def client_ip(group, request) -> str:
-    """The client's address as the complaint form's limits read it: REMOTE_ADDR, or behind the reverse proxy
-    the last X-Forwarded-For entry (the one the proxy appended)."""
-    if settings.RATELIMIT_CLIENT_IP_FROM_PROXY:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        if forwarded and forwarded[-1]:
-            return forwarded[-1]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
 def _reset_limited(request, email: str) -> str | None:
     """Count this reset request against the per-address and per-e-mail limits; say which one is over."""
-    from django_ratelimit.core import get_usage
-
     for what, rate, key in (("ip", settings.PASSWORD_RESET_RATE_IP, client_ip),
                             ("email", settings.PASSWORD_RESET_RATE_EMAIL, lambda g, r: email)):
-        usage = get_usage(request, group=f"accounts.password_reset.{what}", key=key, rate=rate, increment=True)
-        if usage is not None and usage["should_limit"]:
+        if over_limit(request, f"accounts.password_reset.{what}", rate, key):
             return what
     return None
 

@@ -159,7 +159,7 @@ RATELIMIT_USE_CACHE = "default"
 # Django's own Redis backend (Django >= 4.0) nor ours; both count atomically (see above and config/cache.py).
 # Its E003 (a backend known not to count atomically: locmem, file, Django's database cache) stays active.
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
-# The client's address for the rate limits (complaints.views.public.client_ip): REMOTE_ADDR, or behind the
+# The client's address for the rate limits (accounts.ratelimit.client_ip): REMOTE_ADDR, or behind the
 # reverse proxy (BEHIND_PROXY=1) the last X-Forwarded-For entry, the one nginx appends
 # (`proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;`); earlier entries are the client's claims.
 RATELIMIT_CLIENT_IP_FROM_PROXY = env.bool("BEHIND_PROXY", default=False)

@@ -31,8 +31,9 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django_ratelimit.core import get_usage
 
+from accounts.ratelimit import client_ip
+from accounts.ratelimit import over_limit as _over
 from ratings.selectors import rating_for_plaque
 
 from ..forms import add_service_errors
@@ -59,26 +60,6 @@ ANSWER_SHOWN = (Status.ANSWERED, Status.CALLED_BACK, Status.CLOSED)
 
 
 # --- rate limits ------------------------------------------------------------------------------------------
-
-def client_ip(group, request) -> str:
-    """The client's address: REMOTE_ADDR, or behind the reverse proxy the last X-Forwarded-For entry (the
-    one the proxy appended; earlier ones are whatever the client sent)."""
-    if settings.RATELIMIT_CLIENT_IP_FROM_PROXY:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        if forwarded and forwarded[-1]:
-            return forwarded[-1]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
-def _over(request, group: str, rate: str, key, *, increment: bool = True) -> bool:
-    """Count this request in `group` (when `increment`) and say whether it is over `rate`."""
-    usage = get_usage(request, group=group, key=key, rate=rate, increment=increment)
-    if usage is None:  # RATELIMIT_ENABLE = False
-        return False
-    if increment:
-        return usage["should_limit"]
-    return usage["count"] >= usage["limit"]
-
 
 def too_many(request, *, what: str):
     response = render(request, "complaints/public_429.html", {"what": what}, status=429)
