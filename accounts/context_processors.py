@@ -30,7 +30,8 @@ def _mark_opened_read(request, counts: HeaderCounts, now) -> HeaderCounts:
     return dataclasses.replace(counts, unread=max(counts.unread - opened, 0)) if opened else counts
 
 
-def _counts(request) -> HeaderCounts:
+def request_header_counts(request) -> HeaderCounts:
+    """The header's counts of this request, read once (the menu, the bell and the home page's 待办 card)."""
     cached = getattr(request, "_portal_header_counts", None)
     if cached is None:
         now = timezone.now()
@@ -48,7 +49,7 @@ def notifications(request):
     """`unread_notifications`: the header bell's count."""
     if not _signed_in(request):
         return {}
-    return {"unread_notifications": SimpleLazyObject(lambda: _counts(request).unread)}
+    return {"unread_notifications": SimpleLazyObject(lambda: request_header_counts(request).unread)}
 
 
 def menu(request):
@@ -59,7 +60,7 @@ def menu(request):
     def build():
         cached = getattr(request, "_portal_menu", None)
         if cached is None:
-            cached = menu_for(request.user, _counts(request), request.path)
+            cached = menu_for(request.user, request_header_counts(request), request.path)
             request._portal_menu = cached
         return cached
 

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts import menu
-from accounts.context_processors import _counts as header_counts_of  # the menu's own per-request counts
+from accounts.context_processors import request_header_counts  # the menu's own per-request counts
 
 PER_QUEUE = 5
 
@@ -108,7 +108,7 @@ def work_list(request, now: datetime.datetime) -> list[QueueBlock]:
     """The user's queues (accounts/menu.py order) that hold something, each with its count (the menu's) and
     its oldest rows across the queue's querysets."""
     user = request.user
-    counts = header_counts_of(request).queues
+    counts = request_header_counts(request).queues
     blocks = []
     for key in menu.queues_for(user):
         count = counts.get(key, 0)
