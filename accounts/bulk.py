@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from django.db import connection
 
@@ -61,3 +61,15 @@ def _copy(table: str, columns: list[str], rows: list[Sequence]) -> None:
     with connection.cursor() as cursor:
         cursor.cursor.copy_expert(
             f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buf)
+
+
+def chunks(items: Iterable, n: int) -> Iterator[list]:
+    """Lists of up to `n` items, in order (itertools.batched, which arrives with Python 3.12)."""
+    chunk = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == n:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

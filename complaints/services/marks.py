@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.bulk import chunks
 from accounts.models import User
 from ratings.models import PeriodStatus, RatingPeriod
 from ratings.services.policy import ensure_default_policy as ensure_rating_policy
@@ -150,12 +151,6 @@ def complaint_merge(*, actor: User, case: Complaint, reports, comment: str, now:
 
 # --- repeated complaints on one estate -------------------------------------------------------------------------
 
-def _chunks(ids, n: int = 5000):
-    ids = list(ids)
-    for i in range(0, len(ids), n):
-        yield ids[i:i + n]
-
-
 def _flag_candidates(estate_ids, now) -> dict[int, int]:
     """case id -> estate id of the open cases to flag: per estate, whenever `supervision_reports` reports
     (orders, merged ones included, excluded ones left out) were received within `supervision_days`
@@ -170,7 +165,7 @@ def _flag_candidates(estate_ids, now) -> dict[int, int]:
     estate_ids = list(estate_ids)
     # Only estates with an open case can flag anything; read their orders from D days before the oldest open one.
     oldest, open_cases = {}, {}
-    for chunk in _chunks(estate_ids):
+    for chunk in chunks(estate_ids, 5000):
         opened = Complaint.objects.cases().open().filter(estate_id__in=chunk).order_by()
         oldest.update(opened.values("estate_id").annotate(first=Min("received_at")).values_list("estate_id", "first"))
         open_cases.update(opened.values_list("pk", "supervision_flagged"))
@@ -182,7 +177,7 @@ def _flag_candidates(estate_ids, now) -> dict[int, int]:
     policies = {e: district_policy[d] for e, d in district_of.items()}
     since = min(first - datetime.timedelta(days=policies[e].supervision_days) for e, first in oldest.items())
     out = {}
-    for chunk in _chunks(sorted(oldest), 500):
+    for chunk in chunks(sorted(oldest), 500):
         rows = defaultdict(list)
         for estate_id, received_at, pk, merged_into_id in (
                 Complaint.objects.filter(estate_id__in=chunk, received_at__gte=since, excluded="")
@@ -238,9 +233,9 @@ def complaints_flag_repeated(*, estate_ids, now: datetime.datetime) -> int:
     _check_aware(now)
     flagged = []  # (pk, number, estate id, district id): a few ints and a short string per flagged case
     with transaction.atomic():
-        for estates in _chunks(sorted(set(estate_ids)), 50):
+        for estates in chunks(sorted(set(estate_ids)), 50):
             candidates = _flag_candidates(estates, now)
-            for chunk in _chunks(sorted(candidates)):
+            for chunk in chunks(sorted(candidates), 5000):
                 flagged += _flag(chunk, now)
         if flagged:
             _tell_district(flagged)

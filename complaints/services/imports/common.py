@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
+from typing import Iterator
 
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.bulk import chunks as _chunks
 from accounts.models import Role
 from accounts.scope import scope_of
 from communities.models import District, Street
@@ -72,17 +73,6 @@ class _Policies:
 def _matcher(street: Street, policies: _Policies, now) -> EstateMatcher:
     threshold = policies.on(timezone.localtime(now).date()).match_threshold
     return build_matcher(street=street, threshold=threshold)
-
-
-def _chunks(items: Iterable, n: int) -> Iterator[list]:
-    chunk = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == n:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def _existing_numbers(source: str, numbers: list[str]) -> set[str]:
