@@ -3,6 +3,7 @@ and a clerk of another street cannot open it (404)."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from communities.models import Estate
 
@@ -25,8 +26,9 @@ def test_street_staff_adds_estate_and_other_street_gets_404(page, live_server, w
     page.fill("#id_building_count", "6")
     page.fill("#id_household_count", "240")
     page.get_by_role("button", name=re.compile("保存")).click()
-    # Bad input: a clear message on the field, nothing saved.
-    assert page.get_by_text("总建筑面积必须大于 0").first.is_visible()
+    # Bad input: a clear message on the field, nothing saved. (expect waits for the answer to the post; an
+    # immediate is_visible() raced the page load on a busy machine.)
+    expect(page.get_by_text("总建筑面积必须大于 0").first).to_be_visible()
     assert not Estate.objects.filter(name="书香雅苑").exists()
     shot(page, "e2e-estate-02-area-error")
 
