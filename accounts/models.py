@@ -14,6 +14,8 @@ class User(AbstractUser):
     # db_default too: rows written without Django (raw inserts, an older schema's code during a migration)
     # get False from the database.
     must_change_password = models.BooleanField(_("下次登录须修改密码"), default=False, db_default=False)
+    # Opt-in: unread notifications are e-mailed once a day (accounts.tasks.send_digests).
+    email_digest = models.BooleanField(_("每日邮件摘要"), default=False, db_default=False)
 
     class Meta:
         verbose_name = _("用户")
@@ -103,6 +105,8 @@ class Notification(models.Model):
     url = models.CharField(_("链接"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    # Set when the daily e-mail digest included this notice, so it is mailed at most once.
+    emailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("通知")
