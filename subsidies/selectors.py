@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.db.models import Count, DecimalField, Exists, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from accounts.money import round_half_up
@@ -83,24 +84,34 @@ class PassOnRow:
     firm_name: str
     amount: Decimal
     record: PassOn | None = None
+    # The amount shown is the sum of the viewer's own lines of the pair; `partial` when that is less than
+    # what the street passes on (a community clerk sees its community's part, never the street-wide sum).
+    partial: bool = False
 
 
 def pass_on_rows(user, batch: PayoutBatch) -> list[PassOnRow]:
     """What each street must pass on to each firm, with the recorded payment if any.
 
-    The amounts are the whole (street, firm) sums the service will record; a user is shown the pairs
-    of which they may see at least one line (a street its own firms, a firm itself).
+    A user is shown the pairs of which they may see at least one line (a street its own firms, a firm
+    itself, a community the firms serving its estates), each with the sum of the lines *they* may see: the
+    whole (street, firm) sum the service records for district, street and firm users, the community's part
+    for a community clerk.
     """
-    seen = set(visible_lines(user, batch).filter(firm__isnull=False).order_by()
-               .values_list("street_id", "firm_id").distinct())
+    seen = {(r["street_id"], r["firm_id"]): r["total"] for r in
+            visible_lines(user, batch).filter(firm__isnull=False).order_by().values("street_id", "firm_id")
+            .annotate(total=Sum("amount"))}
     due = [d for d in pass_on_due(batch) if (d["street_id"], d["firm_id"]) in seen]
     if not due:
         return []
     streets = Street.objects.in_bulk({d["street_id"] for d in due})
     firms = Firm.objects.in_bulk({d["firm_id"] for d in due})
     records = {(p.street_id, p.firm_id): p for p in PassOn.objects.filter(batch=batch).select_related("recorded_by")}
-    return [PassOnRow(d["street_id"], streets[d["street_id"]].name, d["firm_id"], firms[d["firm_id"]].name,
-                      d["amount"], records.get((d["street_id"], d["firm_id"]))) for d in due]
+    rows = []
+    for d in due:
+        key = (d["street_id"], d["firm_id"])
+        rows.append(PassOnRow(d["street_id"], streets[d["street_id"]].name, d["firm_id"], firms[d["firm_id"]].name,
+                              seen[key], records.get(key), partial=seen[key] != d["amount"]))
+    return rows
 
 
 def budget_use(batch: PayoutBatch) -> list[dict]:
@@ -151,25 +162,73 @@ class Section:
 
 @dataclass
 class PayoutList:
+    """The payout list is for paying: `sections` hold the lines with a non-zero amount (a negative adjustment
+    recovers money, so it is paid too), `zero_lines` the lines of 0.00 with their reason, apart."""
+
     batch: PayoutBatch
     sections: list[Section]
     grand_total: Decimal
+    zero_lines: list = field(default_factory=list)
 
 
 def payout_list(user, batch: PayoutBatch) -> PayoutList:
     """The visible lines grouped per street (street name, then community, estate), with subtotals and the
-    grand total added up here in Decimal: the file carries these values, to the fen, not formulas."""
+    grand total added up here in Decimal: the file carries these values, to the fen, not formulas. Zero
+    lines are kept apart in the same order (they add nothing to any subtotal)."""
     lines = (visible_lines(user, batch)
              .select_related("street", "estate__community", "firm", "adjusts__batch")
              .order_by("street__name", "street_id", "estate__community__name", "estate__name", "kind", "pk"))
     sections: list[Section] = []
+    zero = []
     for line in lines:
+        if line.amount == 0:
+            zero.append(line)
+            continue
         if not sections or sections[-1].street_id != line.street_id:
             sections.append(Section(line.street_id, line.street.name))
         sections[-1].lines.append(line)
         sections[-1].subtotal += line.amount
     grand = sum((s.subtotal for s in sections), ZERO)
-    return PayoutList(batch=batch, sections=sections, grand_total=grand)
+    return PayoutList(batch=batch, sections=sections, grand_total=grand, zero_lines=zero)
+
+
+# --- who signed off a batch (the approval slip and the payout list's signature block) ----------------------
+
+B = BatchStatus
+# Statuses at or past each step: the step's record is shown only while the batch has not been sent back.
+PAST_CHECK = (B.CHECKED, B.APPROVED, B.DISBURSED, B.COMPLETED)
+PAST_APPROVAL = (B.APPROVED, B.DISBURSED, B.COMPLETED)
+
+
+def last_event(events, *, to_status, from_status=None):
+    """The latest event reaching `to_status` (from `from_status` if given), or None."""
+    found = None
+    for event in events:
+        if event.to_status == to_status and (from_status is None or event.from_status == from_status):
+            found = event
+    return found
+
+
+@dataclass
+class SignOffs:
+    """The platform's record of each signature line: the batch was generated (by the system) at
+    `generated_at`; `checked` and `approved` are the events (with `actor` and `at`) of the check and the
+    approval still standing, None when the step has not happened or was sent back since."""
+
+    generated_at: datetime.datetime
+    checked: object = None
+    approved: object = None
+
+
+def batch_sign_offs(batch: PayoutBatch, events=None) -> SignOffs:
+    """Who checked and approved `batch`, from its events (read here, with the actors, unless given)."""
+    if events is None:
+        events = list(batch.events.select_related("actor").order_by("at", "pk"))
+    checked = last_event(events, to_status=B.CHECKED, from_status=B.GENERATED)
+    approved = last_event(events, to_status=B.APPROVED)
+    return SignOffs(generated_at=batch.generated_at,
+                    checked=checked if batch.status in PAST_CHECK else None,
+                    approved=approved if batch.status in PAST_APPROVAL else None)
 
 
 # --- a firm's (or a street's) own subsidies across months ---------------------------------------------------
@@ -181,14 +240,6 @@ def my_lines(user):
             .order_by("-batch__month", "street__name", "estate__name", "kind", "pk"))
 
 
-def my_totals_by_month(user) -> list[dict]:
-    """Per batch (the month it is paid in): status, lines, the user's total (SQL)."""
-    return list(Payout.objects.visible_to(user).order_by()
-                .values("batch_id", "batch__month", "batch__status", "batch__district__name")
-                .annotate(total=Sum("amount"), lines=Count("pk"), paying=Count("pk", filter=Q(amount__gt=0)))
-                .order_by("-batch__month", "batch__district__name"))
-
-
 def my_totals_by_estate(user) -> list[dict]:
     """Per estate: months with a line, the user's total across months (SQL)."""
     return list(Payout.objects.visible_to(user).order_by()
@@ -197,11 +248,87 @@ def my_totals_by_estate(user) -> list[dict]:
                 .order_by("street__name", "estate__name", "estate_id"))
 
 
-def my_pass_ons(user) -> dict:
-    """{batch_id: [PassOn]} the user may see (the firm's receipts, a street's payments)."""
-    out: dict[int, list[PassOn]] = {}
-    for p in PassOn.objects.visible_to(user).select_related("firm", "street").order_by("paid_on", "pk"):
-        out.setdefault(p.batch_id, []).append(p)
+@dataclass
+class PassOnShown:
+    """A street's payment to a firm as one viewer sees it: the record's date and voucher, and `amount`, the
+    sum of the viewer's own lines it paid (`partial` when the record paid more than those lines: a
+    community clerk sees its community's part, not the street-wide sum)."""
+
+    record: PassOn
+    amount: Decimal
+    partial: bool
+
+
+def my_batches(user) -> list[dict]:
+    """我的补贴 per batch (the month it is paid in), as this viewer sees it: `lines`, `paying` and `total` of
+    the viewer's own lines, `pass_ons` (PassOnShown of the viewer's pairs), and `status_key` /
+    `status_label`, the batch's state *for the viewer*:
+
+    - 已拨付街道 (disbursed) while the street has not passed on any of what it owes for the viewer's lines,
+    - 已拨付企业 (completed) once every (street, firm) pair of the viewer's lines with money in it is passed
+      on, even while other streets of the batch still owe theirs (the batch itself is completed only then),
+    - 部分已拨付企业 (k/n) in between (a street user's firms, a firm served in two streets);
+    - before disbursement, and for a viewer with nothing to pass on, the batch's own state.
+
+    Two queries (three for a community clerk), whatever the number of batches."""
+    rows = list(Payout.objects.visible_to(user).order_by()
+                .values("batch_id", "batch__month", "batch__status", "batch__district__name", "street_id", "firm_id")
+                .annotate(total=Sum("amount"), lines=Count("pk"), paying=Count("pk", filter=Q(amount__gt=0))))
+    if not rows:
+        return []
+    months: dict[int, dict] = {}
+    parts: dict[tuple, Decimal] = {}
+    for r in rows:
+        m = months.setdefault(r["batch_id"], {
+            "batch_id": r["batch_id"], "batch__month": r["batch__month"], "batch__status": r["batch__status"],
+            "batch__district__name": r["batch__district__name"], "total": ZERO, "lines": 0, "paying": 0})
+        m["total"] += r["total"]
+        m["lines"] += r["lines"]
+        m["paying"] += r["paying"]
+        if r["firm_id"] is not None:
+            parts[(r["batch_id"], r["street_id"], r["firm_id"])] = r["total"]
+    batch_ids = list(months)
+    streets, firms = {k[1] for k in parts}, {k[2] for k in parts}
+    # The whole (street, firm) sums the street passes on. A street or firm user sees every line of each of
+    # its pairs, so its part is the whole; only a community clerk's part may be less (other communities of
+    # the street served by the same firm), and only then are the whole sums read.
+    scope = scope_of(user)
+    if scope.ids("community"):
+        whole = {(r["batch_id"], r["street_id"], r["firm_id"]): r["total"] for r in
+                 Payout.objects.filter(batch_id__in=batch_ids, street_id__in=streets, firm_id__in=firms).order_by()
+                 .values("batch_id", "street_id", "firm_id").annotate(total=Sum("amount"))}
+    else:
+        whole = parts
+    # What the street passes on for the viewer's lines: pairs with money both in the viewer's part and in
+    # the whole pair (pass_on_due: a pair summing to zero is not passed on).
+    due = {key for key, part in parts.items() if part and whole.get(key)}
+    shown: dict[int, list[PassOnShown]] = {}
+    recorded: dict[int, int] = {}
+    for p in (PassOn.objects.filter(batch_id__in=batch_ids, street_id__in=streets, firm_id__in=firms)
+              .select_related("firm", "street").order_by("paid_on", "pk")):
+        key = (p.batch_id, p.street_id, p.firm_id)
+        if key not in parts:
+            continue
+        shown.setdefault(p.batch_id, []).append(PassOnShown(p, parts[key], parts[key] != p.amount))
+        recorded[p.batch_id] = recorded.get(p.batch_id, 0) + (key in due)
+    owed: dict[int, int] = {}
+    for key in due:
+        owed[key[0]] = owed.get(key[0], 0) + 1
+    out = sorted(months.values(), key=lambda m: (-m["batch__month"].toordinal(), m["batch__district__name"]))
+    for m in out:
+        batch_id, status = m["batch_id"], BatchStatus(m["batch__status"])
+        m["pass_ons"] = shown.get(batch_id, [])
+        n, k = owed.get(batch_id, 0), recorded.get(batch_id, 0)
+        if status in (BatchStatus.DISBURSED, BatchStatus.COMPLETED) and n:
+            if k >= n:
+                status = BatchStatus.COMPLETED
+            elif k:
+                m["status_key"], m["status_label"] = BatchStatus.DISBURSED.value, _(
+                    "部分已拨付企业（%(k)d/%(n)d）") % {"k": k, "n": n}
+                continue
+            else:
+                status = BatchStatus.DISBURSED
+        m["status_key"], m["status_label"] = status.value, status.label
     return out
 
 

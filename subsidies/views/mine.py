@@ -1,4 +1,7 @@
-"""我的补贴: a firm's own lines across months (a street's, a community's), with totals per month and estate."""
+"""我的补贴: a firm's own lines across months (a street's, a community's), with totals per month and estate.
+
+Every figure is the sum of the lines the viewer may see, and each batch's state is the viewer's: a firm
+sees 已拨付企业 once its street has passed its money on, whatever other streets still owe."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -8,8 +11,7 @@ from django.views.generic import ListView
 
 from accounts.scope import scope_of
 
-from ..models import BatchStatus
-from ..selectors import my_lines, my_pass_ons, my_totals_by_estate, my_totals_by_month
+from ..selectors import my_batches, my_lines, my_totals_by_estate
 from ._common import has_own_lines_role, not_found
 
 
@@ -32,11 +34,9 @@ class MyPayoutsView(LoginRequiredMixin, ListView):
         scope = scope_of(user)
         ctx["scope"] = scope
         ctx["is_firm"] = bool(scope.ids("firm"))
-        months = my_totals_by_month(user)
-        pass_ons = my_pass_ons(user)
-        for m in months:
-            m["pass_ons"] = pass_ons.get(m["batch_id"], [])
-            m["status_label"] = BatchStatus(m["batch__status"]).label
+        # Each batch's state and pass-ons as this viewer sees them (selectors.my_batches); every total here is
+        # the sum of the lines the viewer may see.
+        months = my_batches(user)
         ctx["by_month"] = months
         ctx["by_estate"] = my_totals_by_estate(user)
         ctx["grand_total"] = sum((m["total"] for m in months), Decimal("0.00"))

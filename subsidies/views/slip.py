@@ -14,14 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
-from ..models import BatchStatus, PayoutBatch
-from ..selectors import sees_whole_batch, street_rows
+from ..models import BatchStatus
+from ..selectors import batch_sign_offs, sees_whole_batch, street_rows
 from ._common import visible_batch
 
 B = BatchStatus
-# Statuses at or past each step: the step's signature is shown only while the batch has not been sent back.
-PAST_CHECK = (B.CHECKED, B.APPROVED, B.DISBURSED, B.COMPLETED)
-PAST_APPROVAL = (B.APPROVED, B.DISBURSED, B.COMPLETED)
 
 # What each step of the trail did, by (from, to) as the approval service writes them.
 STEP = {
@@ -34,15 +31,6 @@ STEP = {
 }
 
 
-def last_event(events, *, to_status, from_status=None):
-    """The latest event reaching `to_status` (from `from_status` if given), or None."""
-    found = None
-    for event in events:
-        if event.to_status == to_status and (from_status is None or event.from_status == from_status):
-            found = event
-    return found
-
-
 class BatchSlipView(LoginRequiredMixin, View):
     template_name = "subsidies/slip.html"
 
@@ -52,8 +40,7 @@ class BatchSlipView(LoginRequiredMixin, View):
         events = list(batch.events.select_related("actor").order_by("at", "pk"))
         for event in events:
             event.step = STEP.get((event.from_status, event.to_status), event.get_to_status_display())
-        checked = last_event(events, to_status=B.CHECKED, from_status=B.GENERATED)
-        approved = last_event(events, to_status=B.APPROVED)
+        signed = batch_sign_offs(batch, events)
         return render(request, self.template_name, {
             "batch": batch,
             "whole": sees_whole_batch(request.user, batch),
@@ -65,7 +52,7 @@ class BatchSlipView(LoginRequiredMixin, View):
             },
             "settled_months": [m.month for m in batch.months.filter(settled=True).order_by("month")],
             "events": events,
-            "checked": checked if batch.status in PAST_CHECK else None,
-            "approved": approved if batch.status in PAST_APPROVAL else None,
+            "checked": signed.checked,
+            "approved": signed.approved,
             "printed_on": timezone.localdate(),
         })

@@ -65,8 +65,11 @@ def test_payout_list_sections_add_up_in_decimal(sub_world):
     data = selectors.payout_list(w.users["district_admin"], w.batch)
     assert [(s.street_name, [line.estate.name for line in s.lines], s.subtotal) for s in data.sections] == [
         ("北庄街道", ["北庄花园"], Decimal("2000.01")),
-        ("山城街道", ["桂花苑", "梅花园", "锦绣花园"], Decimal("5925.92")),
+        ("山城街道", ["桂花苑", "梅花园"], Decimal("5925.92")),
     ]
+    # The zero line (锦绣花园: no firm, not in the rating) is kept apart, with its reason.
+    assert [(line.estate.name, line.amount, line.reason) for line in data.zero_lines] == [
+        ("锦绣花园", Decimal("0.00"), "未参加星级评定")]
     assert data.grand_total == Decimal("7925.93") == w.batch.total
     own = selectors.payout_list(w.users["street_staff"], w.batch)
     assert [s.street_name for s in own.sections] == ["山城街道"] and own.grand_total == Decimal("5925.92")
