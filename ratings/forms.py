@@ -13,6 +13,7 @@ from accounts.forms import BootstrapFormMixin, DateInput
 from communities.models import District, Estate
 
 from .models import DEFAULT_DISQUALIFYING_REASONS, RatingPolicy
+from .services.periods import CONFIRM_LABEL
 from .services.scores import SCORE_LEVELS
 
 PCT_FIELD = {"max_digits": 5, "decimal_places": 2, "min_value": Decimal("0"), "max_value": Decimal("100")}
@@ -172,7 +173,9 @@ class DisqualificationForm(BootstrapFormMixin, forms.Form):
 
 # --- periods and appeals ------------------------------------------------------------------------------------
 
-class RunPeriodForm(BootstrapFormMixin, forms.Form):
+class PeriodChoiceForm(BootstrapFormMixin, forms.Form):
+    """The district and quarter to preview before computing (a GET form: nothing is written)."""
+
     district = forms.ModelChoiceField(label=_("区"), queryset=None, empty_label=None)
     year = year_field()
     quarter = quarter_field()
@@ -180,6 +183,21 @@ class RunPeriodForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["district"].queryset = District.objects.editable_by(user).order_by("name")
+
+
+class RunPeriodForm(PeriodChoiceForm):
+    """计算: the previewed district and quarter, and the confirmation period_run asks for when most
+    participants have no inspection in the quarter (the service checks it again)."""
+
+    confirm = forms.BooleanField(label=CONFIRM_LABEL, required=False)
+
+
+class DiscardForm(BootstrapFormMixin, forms.Form):
+    """作废 a never-announced computation: the reason is required (it goes on the period's timeline)."""
+
+    reason = forms.CharField(label=_("作废原因"), widget=forms.Textarea(attrs={"rows": 2}),
+                             error_messages={"required": _("请填写作废的原因。")},
+                             help_text=_("作废后本期暂定结果全部删除，定时任务不再自动计算本期；需要时可重新计算。"))
 
 
 class AppealForm(BootstrapFormMixin, forms.Form):

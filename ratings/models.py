@@ -148,6 +148,23 @@ class ApplicationEvent(TransitionEvent):
     to_status = models.CharField(max_length=10, choices=ApplicationStatus.choices)
 
 
+class PendingUpload(models.Model):
+    """A file chosen in an application form the server refused, kept so the corrected form need not
+    choose it again (services/uploads.py). It belongs to its uploader only and is removed once attached
+    or when it expires."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    file = models.FileField(upload_to="ratings/pending/%Y/%m/")
+    name = models.CharField(max_length=200)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("暂存附件")
+        verbose_name_plural = _("暂存附件")
+        indexes = [models.Index(fields=["created_at"], name="pending_upload_created")]
+
+
 class ApplicationAttachment(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(_("证明材料"), upload_to="ratings/evidence/%Y/")
@@ -157,11 +174,15 @@ class ApplicationAttachment(models.Model):
 
 
 class PeriodStatus(models.TextChoices):
-    """A quarter's life (DOMAIN.md §5): computed -> announced once (公示, the appeal window) -> published."""
+    """A quarter's life (DOMAIN.md §5): computed -> announced once (公示, the appeal window) -> published.
+
+    A computation never announced may be discarded (作废) by the district with a reason: its results are
+    removed, the nightly job leaves the period alone, and the district may compute it again by hand."""
 
     PROVISIONAL = "provisional", _("待公示")
     ANNOUNCED = "announced", _("公示中")
     PUBLISHED = "published", _("已公布")
+    DISCARDED = "discarded", _("已作废")
 
 
 class RatingPeriodQuerySet(RatingPolicyQuerySet):
@@ -217,16 +238,20 @@ class PeriodAction(models.TextChoices):
     ANNOUNCE = "announce", _("公示")
     RECOMPUTE = "recompute", _("重新计算")
     PUBLISH = "publish", _("确认并公布")
+    DISCARD = "discard", _("作废暂定结果")
 
 
 class PeriodEvent(TransitionEvent):
-    """The period's timeline: computed by hand, announced, recomputed (comment = the reason), published."""
+    """The period's timeline: computed by hand, announced, recomputed (comment = the reason), published,
+    discarded before the announcement (comment = the reason, `discarded_results` = how many were removed)."""
 
     period = models.ForeignKey(RatingPeriod, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(_("操作"), max_length=10, choices=PeriodAction.choices)
     from_status = models.CharField(max_length=12, choices=PeriodStatus.choices, blank=True)
     to_status = models.CharField(max_length=12, choices=PeriodStatus.choices)
     appeal_deadline = models.DateField(_("申诉截止"), null=True, blank=True)
+    discarded_results = models.PositiveIntegerField(_("作废结果数"), null=True, blank=True)
+    discarded_uninspected = models.PositiveIntegerField(_("其中无检查记录"), null=True, blank=True)
 
     class Meta(TransitionEvent.Meta):
         verbose_name = _("评定期记录")

@@ -44,7 +44,7 @@ def results_visible_to(user, *, current: bool = True):
     if current:
         qs = qs.current()
     if not sees_provisional(user):
-        qs = qs.exclude(period__status=PeriodStatus.PROVISIONAL)
+        qs = qs.filter(period__status__in=(PeriodStatus.ANNOUNCED, PeriodStatus.PUBLISHED))
     return qs
 
 

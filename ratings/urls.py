@@ -25,6 +25,7 @@ urlpatterns = [
     path("ratings/periods/<int:pk>/announce/", periods.PeriodAnnounceView.as_view(), name="period_announce"),
     path("ratings/periods/<int:pk>/recompute/", periods.PeriodRecomputeView.as_view(), name="period_recompute"),
     path("ratings/periods/<int:pk>/publish/", periods.PeriodPublishView.as_view(), name="period_publish"),
+    path("ratings/periods/<int:pk>/discard/", periods.PeriodDiscardView.as_view(), name="period_discard"),
     path("ratings/results/<int:pk>/", periods.RatingDetailView.as_view(), name="rating_detail"),
     path("ratings/results/<int:pk>/correct/", periods.RatingCorrectView.as_view(), name="rating_correct"),
     path("ratings/appeals/<int:pk>/decide/", periods.AppealDecideView.as_view(), name="appeal_decide"),

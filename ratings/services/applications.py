@@ -16,6 +16,7 @@ from enterprises.models import Firm, firm_is_blacklisted
 
 from ..models import Application, ApplicationAttachment, ApplicationEvent, ApplicationStatus
 from .policy import application_window, ensure_default_policy, policy_for
+from .uploads import evidence_refusal, kept_files, pending_uploads_release
 
 A = ApplicationStatus
 # action -> (from statuses, to status, who)
@@ -28,8 +29,6 @@ TRANSITIONS = {
 # action -> the event of accounts.notices.HANDOFFS it is (who is told)
 NOTICE_EVENTS = {"report": "application.reported", "return": "application.returned",
                  "accept": "application.accepted", "reject": "application.rejected"}
-MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
-EVIDENCE_EXTENSIONS = {"pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx"}
 
 
 def _may(user: User, app: Application, who: str) -> bool:
@@ -48,19 +47,31 @@ def allowed_actions(app: Application, user: User) -> list[str]:
 
 def _check_evidence(files) -> None:
     for f in files or []:
-        ext = f.name.rsplit(".", 1)[-1].lower() if "." in f.name else ""
-        if ext not in EVIDENCE_EXTENSIONS:
-            raise ValidationError(_("附件“%(n)s”格式不支持（可上传 PDF、图片、Word、Excel）。") % {"n": f.name})
-        if f.size > MAX_EVIDENCE_BYTES:
-            raise ValidationError(_("附件“%(n)s”超过 10 MB。") % {"n": f.name})
+        refusal = evidence_refusal(f)
+        if refusal:
+            raise ValidationError(refusal)
 
 
 @transaction.atomic
 def application_submit(*, actor: User, firm: Firm, estates: list[Estate], year: int, statement: str = "",
-                       files: list | None = None, today: datetime.date) -> list[Application]:
+                       files: list | None = None, kept: list | None = None,
+                       today: datetime.date) -> list[Application]:
     """Apply for several estates at once: all are accepted or none (a clear reason per refusal).
 
-    `today` is the day of the application: the district's window and the blacklist are checked against it."""
+    `today` is the day of the application: the district's window and the blacklist are checked against it.
+    `kept`: the actor's PendingUploads from an earlier refused form (services/uploads.py), attached like
+    `files` and removed once the applications exist."""
+    if any(u.owner_id != actor.pk for u in kept or []):
+        raise ValidationError(_("暂存附件无效，请重新选择文件。"))
+    with kept_files(kept) as reopened:
+        apps = _submit(actor=actor, firm=firm, estates=estates, year=year, statement=statement,
+                       files=[*(files or []), *reopened], today=today)
+    pending_uploads_release(kept or [])
+    return apps
+
+
+def _submit(*, actor: User, firm: Firm, estates: list[Estate], year: int, statement: str, files: list,
+            today: datetime.date) -> list[Application]:
     if firm.pk not in scope_of(actor).ids("firm", edit=True):
         raise ValidationError(_("只能以本企业名义申报。"))
     if not estates:

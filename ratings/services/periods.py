@@ -23,11 +23,12 @@ writes a PeriodEvent):
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, ProtectedError, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,7 +39,7 @@ from accounts.models import User
 from accounts.money import round_half_up
 from accounts.notices import Place, handoff
 from accounts.scope import scope_of
-from communities.models import District
+from communities.models import District, Estate
 from enterprises.selectors import Span, firm_on, firms_serving, spans_by_estate
 from inspections.models import Inspection
 from inspections.selectors import quarter_of
@@ -65,10 +66,11 @@ P = PeriodStatus
 
 # action -> (statuses it starts from, status it leads to). Who may: the district's admin, always.
 PERIOD_TRANSITIONS = {
-    PeriodAction.COMPUTE: (frozenset({P.PROVISIONAL}), P.PROVISIONAL),
+    PeriodAction.COMPUTE: (frozenset({P.PROVISIONAL, P.DISCARDED}), P.PROVISIONAL),
     PeriodAction.ANNOUNCE: (frozenset({P.PROVISIONAL}), P.ANNOUNCED),
     PeriodAction.RECOMPUTE: (frozenset({P.ANNOUNCED}), P.ANNOUNCED),
     PeriodAction.PUBLISH: (frozenset({P.ANNOUNCED}), P.PUBLISHED),
+    PeriodAction.DISCARD: (frozenset({P.PROVISIONAL}), P.DISCARDED),
 }
 
 
@@ -115,6 +117,24 @@ def rating_firm(spans: list[Span], first: datetime.date, last: datetime.date, fa
     return firm_on(relevant, last_served)
 
 
+def participating(district_id: int, year: int):
+    """The accepted applications of a district's year: the estates its quarters rate (compute_values and
+    the preview read the same set)."""
+    return Application.objects.filter(year=year, status=ApplicationStatus.ACCEPTED,
+                                      estate__community__street__district_id=district_id)
+
+
+def quarter_inspection_totals(district_id: int, start: datetime.date, end: datetime.date) -> dict[int, tuple]:
+    """estate_id -> (number, sum of totals) of the inspections that count for a quarter (submitted, not
+    superseded), for the estates of a district that have any."""
+    return {
+        estate_id: (n, s)
+        for estate_id, n, s in Inspection.objects.counted()
+        .filter(date__range=(start, end), estate__community__street__district_id=district_id)
+        .values("estate_id").annotate(n=Count("pk"), s=Sum("total")).order_by().values_list("estate_id", "n", "s")
+    }
+
+
 def compute_values(period: RatingPeriod) -> dict[int, tuple]:
     """estate_id -> VALUE_FIELDS for every participating estate, computed from scratch (nothing is written).
 
@@ -124,14 +144,10 @@ def compute_values(period: RatingPeriod) -> dict[int, tuple]:
     policy = period.policy
     start, end = quarter_bounds(period.year, period.quarter)
     in_district = {"estate__community__street__district_id": period.district_id}
-    applications = Application.objects.filter(year=period.year, status=ApplicationStatus.ACCEPTED, **in_district)
+    applications = participating(period.district_id, period.year)
     participants = dict(applications.values_list("estate_id", "firm_id"))
     spans = spans_by_estate(applications.values("estate_id"))  # a subquery, not 12,000 ids
-    inspections = {
-        estate_id: (n, s)
-        for estate_id, n, s in Inspection.objects.counted().filter(date__range=(start, end), **in_district)
-        .values("estate_id").annotate(n=Count("pk"), s=Sum("total")).order_by().values_list("estate_id", "n", "s")
-    }
+    inspections = quarter_inspection_totals(period.district_id, start, end)
     # One row per estate with both component scores (12,000 rows, not 24,000).
     components = {
         estate_id: (opinion, satisfaction)
@@ -306,6 +322,7 @@ ADMIN_ONLY = {
     PeriodAction.ANNOUNCE: gettext_lazy("只有本区管理员可以公示评定结果。"),
     PeriodAction.RECOMPUTE: gettext_lazy("只有本区管理员可以重新计算评定结果。"),
     PeriodAction.PUBLISH: gettext_lazy("只有本区管理员可以确认和公布评定结果。"),
+    PeriodAction.DISCARD: gettext_lazy("只有本区管理员可以作废暂定结果。"),
 }
 
 
@@ -332,13 +349,23 @@ def period_refusal(user: User, period: RatingPeriod, action: str, today: datetim
             return {
                 PeriodAction.PUBLISH: _("%(p)s 评定结果已公布，不能重复公布。"),
                 PeriodAction.ANNOUNCE: _("%(p)s 评定结果已公布。"),
+                PeriodAction.DISCARD: _("%(p)s 评定结果已公布，不能作废；如需更正，请逐个小区办理评定结果更正。"),
             }.get(action, _("%(p)s 评定结果已公布，不能重新计算；如需更正，请逐个小区办理评定结果更正。")) % {"p": p}
         if period.status == P.ANNOUNCED:
             return {
                 PeriodAction.ANNOUNCE: _("%(p)s 评定结果已于 %(d)s 公示，不能重复公示。"),
                 PeriodAction.COMPUTE: _("%(p)s 评定结果已于 %(d)s 公示，不能直接重新计算；"
                                         "如需重新计算，请在评定期页面填写原因。"),
+                PeriodAction.DISCARD: _("%(p)s 评定结果已于 %(d)s 公示，企业已看到结果，不能作废；"
+                                        "如需更改，请填写原因重新计算。"),
             }[action] % {"p": p, "d": timezone.localtime(period.announced_at).date() if period.announced_at else "—"}
+        if period.status == P.DISCARDED:
+            return {
+                PeriodAction.ANNOUNCE: _("%(p)s 暂定结果已作废：请先重新计算，核对后再公示。"),
+                PeriodAction.RECOMPUTE: _("%(p)s 暂定结果已作废：请直接计算，不需填写原因。"),
+                PeriodAction.PUBLISH: _("%(p)s 暂定结果已作废：请先计算并公示，申诉期满后再公布。"),
+                PeriodAction.DISCARD: _("%(p)s 暂定结果已作废。"),
+            }[action] % {"p": p}
         # provisional
         return {
             PeriodAction.RECOMPUTE: _("%(p)s 尚未公示，可直接计算，不需填写原因。"),
@@ -360,17 +387,143 @@ def _refuse_unless_allowed(actor: User, period: RatingPeriod, action: str, today
         raise ValidationError(refusal)
 
 
+# --- computing by hand: the preview, the confirmation, the run ----------------------------------------------
+
+def most_uninspected(uninspected: int, total: int) -> bool:
+    """Whether more than half of a quarter's participants have no inspection: computing it then needs the
+    district admin's explicit confirmation (period_run(confirmed=True))."""
+    return uninspected * 2 > total
+
+
+CONFIRM_LABEL = gettext_lazy("我已知晓多数小区本季度无检查记录，仍要计算")
+
+
+@dataclass
+class PeriodPreview:
+    """What computing a district's quarter would rate, read before it runs (nothing is written).
+
+    `inspected` / `uninspected`: the participating estates (accepted applications of the year) with and
+    without an inspection that counts in the quarter, each with `.inspection_count`; `period` the
+    existing period row, if any; `refusal` why computing is refused today (None: it may run)."""
+
+    district: District
+    year: int
+    quarter: int
+    start: datetime.date
+    end: datetime.date
+    inspected: list
+    uninspected: list
+    period: RatingPeriod | None
+    refusal: str | None
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}Q{self.quarter}"
+
+    @property
+    def total(self) -> int:
+        return len(self.inspected) + len(self.uninspected)
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return most_uninspected(len(self.uninspected), self.total)
+
+
+def compute_refusal(user: User, district: District, year: int, quarter: int, today: datetime.date, *,
+                    period: RatingPeriod | None = None) -> str | None:
+    """Why `user` may not compute the district's quarter today, or None (the page shows it beside a
+    disabled 计算 button; period_run raises the same)."""
+    if not is_district_admin(user, district.pk):
+        return str(ADMIN_ONLY[PeriodAction.COMPUTE])
+    _start, end = quarter_bounds(year, quarter)
+    if end >= today:
+        return _("%(y)dQ%(q)d 尚未结束，不能评定。") % {"y": year, "q": quarter}
+    if period is not None:
+        return period_refusal(user, period, PeriodAction.COMPUTE, today, admin=True)
+    return None
+
+
+def period_preview(*, user: User, district: District, year: int, quarter: int,
+                   today: datetime.date) -> PeriodPreview:
+    """The preview the run page shows before 计算: who will be rated with and without inspections."""
+    start, end = quarter_bounds(year, quarter)
+    counts = quarter_inspection_totals(district.pk, start, end)
+    estates = (Estate.objects.filter(pk__in=participating(district.pk, year).values("estate_id"))
+               .select_related("community__street").order_by("community__street__name", "name", "pk"))
+    inspected, uninspected = [], []
+    for estate in estates:
+        estate.inspection_count = counts.get(estate.pk, (0, None))[0]
+        (inspected if estate.inspection_count else uninspected).append(estate)
+    period = RatingPeriod.objects.filter(district=district, year=year, quarter=quarter).first()
+    return PeriodPreview(district=district, year=year, quarter=quarter, start=start, end=end,
+                         inspected=inspected, uninspected=uninspected, period=period,
+                         refusal=compute_refusal(user, district, year, quarter, today, period=period))
+
+
+def _refuse_unconfirmed(period: RatingPeriod, confirmed: bool) -> str:
+    """Refuse computing a quarter where most participants have no inspection unless `confirmed`; returns
+    the note the timeline keeps of a confirmed one ("" when no confirmation was needed)."""
+    start, end = quarter_bounds(period.year, period.quarter)
+    participants = set(participating(period.district_id, period.year).values_list("estate_id", flat=True))
+    uninspected = len(participants - set(quarter_inspection_totals(period.district_id, start, end)))
+    if not most_uninspected(uninspected, len(participants)):
+        return ""
+    names = {"p": period.label, "n": len(participants), "m": uninspected, "c": CONFIRM_LABEL}
+    if not confirmed:
+        raise ValidationError({"confirm": _(
+            "%(p)s 的 %(n)d 个参评小区中有 %(m)d 个本季度没有检查记录，计算后将显示为“未评星”。"
+            "如确需计算，请勾选“%(c)s”后再提交。") % names})
+    return _("已确认：%(n)d 个参评小区中有 %(m)d 个本季度没有检查记录。") % names
+
+
 def period_run(*, actor: User, district: District, year: int, quarter: int, today: datetime.date,
-               now: datetime.datetime) -> RatingPeriod:
-    """计算 by hand (the periods page): the job's computation of a quarter not yet announced, recorded."""
+               now: datetime.datetime, confirmed: bool = False) -> RatingPeriod:
+    """计算 by hand (the periods page): the job's computation of a quarter not yet announced, recorded.
+
+    When more than half of the participants have no inspection in the quarter, it runs only with
+    `confirmed` (the page's checkbox, CONFIRM_LABEL). A discarded period becomes provisional again."""
     if not is_district_admin(actor, district.pk):
         raise ValidationError(str(ADMIN_ONLY[PeriodAction.COMPUTE]))
     _check_ended(year, quarter, today)
     with transaction.atomic():
         period, _created = _locked_period(district, year, quarter)
         _refuse_unless_allowed(actor, period, PeriodAction.COMPUTE, today)
+        note = _refuse_unconfirmed(period, confirmed)
+        before = period.status
+        if before != P.PROVISIONAL:
+            period.status = P.PROVISIONAL
+            period.save(update_fields=["status"])
         _compute(period, now)
-        _event(period, PeriodAction.COMPUTE, actor, period.status)
+        _event(period, PeriodAction.COMPUTE, actor, before, comment=note)
+    return period
+
+
+@transaction.atomic
+def period_discard(*, actor: User, period: RatingPeriod, reason: str, today: datetime.date) -> RatingPeriod:
+    """作废 a computation that was never announced (公示): by the district admin, with a reason.
+
+    The results are removed (nothing refers to them: appeals need the announcement, payouts and plaques
+    published results, and firms never saw them, so nobody is notified); the period stays, marked
+    已作废, with the event (who, when, the reason, how many results) on its timeline. The nightly job
+    leaves a discarded period alone; the district may compute it again by hand (period_run)."""
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("请填写作废的原因。")})
+    period = _locked(period)
+    _refuse_unless_allowed(actor, period, PeriodAction.DISCARD, today)
+    results = StarRating.objects.filter(period=period)
+    total = results.count()
+    uninspected = results.filter(inspection_count=0).count()
+    try:
+        results.delete()
+    except ProtectedError:  # cannot happen for a never-announced period; refuse rather than half-write
+        raise ValidationError(_("%(p)s 的暂定结果已被其他记录引用，不能作废。") % {"p": period.label}) from None
+    before = period.status
+    period.status = P.DISCARDED
+    period.computed_at = None
+    period.save(update_fields=["status", "computed_at"])
+    PeriodEvent.objects.create(period=period, action=PeriodAction.DISCARD, actor=actor, from_status=before,
+                               to_status=period.status, comment=reason.strip(), discarded_results=total,
+                               discarded_uninspected=uninspected)
     return period
 
 

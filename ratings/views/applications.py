@@ -22,6 +22,7 @@ from ..forms import ApplicationForm, TransitionForm
 from ..models import Application, ApplicationAttachment, RatingPolicy
 from ..selectors import application_windows
 from ..services.applications import allowed_actions, application_submit, application_transition
+from ..services.uploads import pending_upload_keep, pending_upload_token, pending_uploads_from_tokens
 from ..services.policy import application_window
 from ._common import form_errors, not_found
 
@@ -89,26 +90,36 @@ class ApplicationSubmitView(LoginRequiredMixin, View):
                                "open": start <= today <= end, "next_start": None}
         return sorted(windows.values(), key=lambda w: (w["district"].name, w["district"].pk))
 
-    def render(self, request, form):
+    def render(self, request, form, kept=()):
         windows = self.windows(form, timezone.localdate())
         closed = bool(windows) and not any(w["open"] for w in windows)
         if closed:
             for field in form.fields.values():
                 field.widget.attrs["disabled"] = True
+        pending = [{"token": pending_upload_token(u), "name": u.name, "size": u.size} for u in kept]
         return render(request, self.template_name, {"form": form, "scope": scope_of(request.user),
-                                                    "windows": windows, "closed": closed})
+                                                    "windows": windows, "closed": closed, "pending": pending})
 
     def get(self, request):
         return self.render(request, ApplicationForm(firms=self.firms))
 
     def post(self, request):
+        """Files chosen in a refused form are kept (services/uploads.py): the re-rendered form lists them
+        and the next submit attaches them without choosing them again."""
+        now = timezone.now()
         form = ApplicationForm(request.POST, request.FILES, firms=self.firms)
-        if form.is_valid():
+        kept, lost = pending_uploads_from_tokens(actor=request.user, tokens=request.POST.getlist("pending"), now=now)
+        valid = form.is_valid()
+        new_files = form.cleaned_data.get("files") or []
+        if lost:
+            form.add_error("files", _("有 %(n)d 个上次保留的附件已过期（保留 24 小时），请重新选择后提交。")
+                           % {"n": lost})
+        elif valid:
             d = form.cleaned_data
             try:
                 apps = application_submit(actor=request.user, firm=d["firm"], estates=list(d["estates"]),
-                                          year=d["year"], statement=d["statement"], files=d["files"],
-                                          today=timezone.localdate())
+                                          year=d["year"], statement=d["statement"], files=new_files, kept=kept,
+                                          today=timezone.localdate(now))
             except ValidationError as exc:
                 form_errors(form, exc)
             else:
@@ -117,7 +128,8 @@ class ApplicationSubmitView(LoginRequiredMixin, View):
                 if len(apps) == 1:
                     return redirect("ratings:application_detail", pk=apps[0].pk)
                 return redirect("ratings:application_list")
-        return self.render(request, form)
+        kept = [*kept, *pending_upload_keep(actor=request.user, files=new_files, now=now)]
+        return self.render(request, form, kept)
 
 
 def _detail_context(request, app, form=None):

@@ -25,7 +25,15 @@ from ..filters import MyRatingFilter, PeriodFilter, ResultFilter
 from enterprises.models import Firm
 from enterprises.selectors import firms_serving
 
-from ..forms import AppealDecideForm, AppealForm, RatingCorrectForm, RecomputeForm, RunPeriodForm
+from ..forms import (
+    AppealDecideForm,
+    AppealForm,
+    DiscardForm,
+    PeriodChoiceForm,
+    RatingCorrectForm,
+    RecomputeForm,
+    RunPeriodForm,
+)
 from ..models import Appeal, AppealStatus, PeriodAction, PeriodStatus, RatingPeriod, StarRating
 from ..selectors import (
     PLAQUE_MIN_TIER,
@@ -39,11 +47,14 @@ from ..selectors import (
 )
 from ..services.corrections import correction_refusal, rating_correct, rating_versions
 from ..services.periods import (
+    CONFIRM_LABEL,
     appeal_decide,
     appeal_refusal,
     appeal_submit,
     is_district_admin,
     period_announce,
+    period_discard,
+    period_preview,
     period_publish,
     period_recompute,
     period_refusal,
@@ -52,6 +63,9 @@ from ..services.periods import (
     quarter_bounds,
 )
 from ._common import NullsLastListView, form_errors, not_found, safe_next
+
+# The run page lists at most this many estates per group (the counts are always exact).
+PREVIEW_LIST_LIMIT = 200
 
 RESULT_SORTS = {
     "estate": "estate__name", "street": "estate__community__street__name", "firm": "firm__name",
@@ -109,7 +123,7 @@ class PeriodListView(ScopedListView):
             p.counts = counts.get(p.pk, {"n": 0, "starred": 0})
         if District.objects.editable_by(self.request.user).exists():
             year, quarter = previous_quarter(timezone.localdate())
-            form = RunPeriodForm(user=self.request.user, initial={"year": year, "quarter": quarter})
+            form = PeriodChoiceForm(user=self.request.user, initial={"year": year, "quarter": quarter})
             for field in form.fields.values():  # compact, like the filter bar below it
                 field.widget.attrs["class"] += " form-select-sm"
             ctx["run_form"] = form
@@ -117,7 +131,13 @@ class PeriodListView(ScopedListView):
 
 
 class PeriodRunView(LoginRequiredMixin, View):
-    """计算 / 重新计算 a district's quarter (the same service as the quarterly job)."""
+    """计算 a district's quarter by hand (the same computation as the quarterly job), after a preview.
+
+    GET shows the preview of the chosen district and quarter (the quarter just ended by default): the
+    participating estates with and without inspections in the quarter, and why computing is refused
+    today (quarter not over, period announced or published) beside a disabled button. POST computes the
+    previewed quarter; when most participants have no inspection the confirmation box is required (the
+    service refuses without it too)."""
 
     template_name = "ratings/period_run.html"
 
@@ -126,20 +146,38 @@ class PeriodRunView(LoginRequiredMixin, View):
             raise not_found()
         return super().dispatch(request, *args, **kwargs)
 
-    def render(self, request, form):
-        return render(request, self.template_name, {"form": form, "scope": scope_of(request.user)})
+    def render(self, request, form, preview=None):
+        return render(request, self.template_name, {
+            "form": form, "preview": preview, "scope": scope_of(request.user),
+            "list_limit": PREVIEW_LIST_LIMIT, "confirm_label": CONFIRM_LABEL})
+
+    def preview(self, request, form, today):
+        d = form.cleaned_data if hasattr(form, "cleaned_data") else {}
+        if not all(d.get(k) is not None for k in ("district", "year", "quarter")):
+            return None
+        return period_preview(user=request.user, district=d["district"], year=d["year"], quarter=d["quarter"],
+                              today=today)
 
     def get(self, request):
-        year, quarter = previous_quarter(timezone.localdate())
-        return self.render(request, RunPeriodForm(user=request.user, initial={"year": year, "quarter": quarter}))
+        today = timezone.localdate()
+        if any(k in request.GET for k in ("district", "year", "quarter")):
+            form = PeriodChoiceForm(request.GET, user=request.user)
+        else:
+            year, quarter = previous_quarter(today)
+            first = District.objects.editable_by(request.user).order_by("name").first()
+            form = PeriodChoiceForm({"district": first.pk, "year": year, "quarter": quarter}, user=request.user)
+        form.is_valid()
+        return self.render(request, form, self.preview(request, form, today))
 
     def post(self, request):
+        now = timezone.now()
+        today = timezone.localdate(now)
         form = RunPeriodForm(request.POST, user=request.user)
         if form.is_valid():
             d = form.cleaned_data
             try:
                 period = period_run(actor=request.user, district=d["district"], year=d["year"], quarter=d["quarter"],
-                                    today=timezone.localdate(), now=timezone.now())
+                                    today=today, now=now, confirmed=d["confirm"])
             except ValidationError as exc:
                 form_errors(form, exc)
             else:
@@ -147,7 +185,7 @@ class PeriodRunView(LoginRequiredMixin, View):
                                             "公示之日起开始申诉期。") % {
                     "d": period.district.name, "p": period.label, "n": period.ratings.count()})
                 return redirect("ratings:period_detail", pk=period.pk)
-        return self.render(request, form)
+        return self.render(request, form, self.preview(request, form, today))
 
 
 class PeriodDetailView(NullsLastListView):
@@ -196,8 +234,20 @@ class PeriodDetailView(NullsLastListView):
                        .select_related("rating__estate", "firm", "submitted_by", "decided_by")
                        .order_by("status", "-submitted_at"))
         refusals = {a: period_refusal(user, period, a, today, admin=admin) for a in
-                    (PeriodAction.ANNOUNCE, PeriodAction.RECOMPUTE, PeriodAction.PUBLISH)} if admin else {}
+                    (PeriodAction.ANNOUNCE, PeriodAction.RECOMPUTE, PeriodAction.PUBLISH,
+                     PeriodAction.DISCARD)} if admin else {}
+        events = list(period.events.select_related("actor"))
+        discarded = next((e for e in reversed(events) if e.action == PeriodAction.DISCARD), None)
         ctx.update({
+            "can_discard": admin and refusals[PeriodAction.DISCARD] is None,
+            # Why 作废 is not offered once the results were announced or published (a discarded period says
+            # so in its own notice).
+            "discard_note": (refusals[PeriodAction.DISCARD]
+                             if admin and period.status in (PeriodStatus.ANNOUNCED, PeriodStatus.PUBLISHED)
+                             else None),
+            "discard_form": getattr(self, "discard_form", None) or DiscardForm(),
+            "discarded": discarded if period.status == PeriodStatus.DISCARDED else None,
+            "can_compute": admin and period.status == PeriodStatus.DISCARDED,
             "period": period, "policy": period.policy,
             "can_announce": admin and refusals[PeriodAction.ANNOUNCE] is None,
             "can_recompute": admin and refusals[PeriodAction.RECOMPUTE] is None,
@@ -207,14 +257,15 @@ class PeriodDetailView(NullsLastListView):
                              if admin and period.status == PeriodStatus.ANNOUNCED else None),
             "can_decide": admin and period.status == PeriodStatus.ANNOUNCED,
             "recompute_form": self.recompute_form if hasattr(self, "recompute_form") else RecomputeForm(),
-            "events": list(period.events.select_related("actor")),
+            "events": events,
             "open_appeals": [a for a in appeals if a.status == AppealStatus.OPEN],
             "decided_appeals": [a for a in appeals if a.status != AppealStatus.OPEN],
             "decide_form": AppealDecideForm(), "today": today,
             "in_appeal_window": (period.status == PeriodStatus.ANNOUNCED and period.appeal_deadline
                                  and today <= period.appeal_deadline),
             "is_firm": bool(scope_of(user).ids("firm", edit=True)),
-            "results_hidden": period.status == PeriodStatus.PROVISIONAL and not sees_provisional(user),
+            "results_hidden": (period.status in (PeriodStatus.PROVISIONAL, PeriodStatus.DISCARDED)
+                               and not sees_provisional(user)),
             "plaque_min_tier": PLAQUE_MIN_TIER,
         })
         return ctx
@@ -253,6 +304,28 @@ class PeriodRecomputeView(LoginRequiredMixin, View):
                     "d": period.district.name, "p": period.label, "a": period.appeal_deadline})
         else:
             messages.error(request, _("重新计算须填写原因。"))
+        return redirect("ratings:period_detail", pk=pk)
+
+
+class PeriodDiscardView(LoginRequiredMixin, View):
+    """作废 a computation never announced, with a reason; the service refuses once announced or published."""
+
+    def post(self, request, pk):
+        period = get_object_or_404(RatingPeriod.objects.visible_to(request.user), pk=pk)
+        form = DiscardForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("作废暂定结果须填写原因。"))
+            return redirect("ratings:period_detail", pk=pk)
+        try:
+            period = period_discard(actor=request.user, period=period, reason=form.cleaned_data["reason"],
+                                    today=timezone.localdate())
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            event = period.events.filter(action=PeriodAction.DISCARD).order_by("-at", "-pk").first()
+            messages.success(request, _("%(d)s %(p)s 的 %(n)d 个暂定结果已作废（未公示，企业未收到通知）。"
+                                        "定时任务不再自动计算本期，需要时可重新计算。") % {
+                "d": period.district.name, "p": period.label, "n": event.discarded_results})
         return redirect("ratings:period_detail", pk=pk)
 
 

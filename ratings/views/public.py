@@ -13,6 +13,7 @@ from accounts.pagination import GroupedPaginator
 from enterprises.models import BlacklistEntry
 
 from ..filters import PublicRatingFilter, published_period_choices
+from ..models import PeriodStatus, RatingPeriod
 from ..selectors import (
     PLAQUE_MIN_TIER,
     plaque_ratings,
@@ -59,11 +60,26 @@ class PublicRatingListView(ListView):
         return GroupedPaginator(queryset, per_page, group_by=("period_id", "tier"), sort_groups=public_groups_in_order,
                                 defer=True, **kwargs)
 
+    def announcements(self) -> list[RatingPeriod]:
+        """The 公示 of the quarter shown, district by district: from the announcement to the appeal
+        deadline, then the publication (only published periods: the public sees published data only)."""
+        form = self.filterset.form
+        if not (self.filterset.is_bound and form.is_valid()):
+            return []
+        year, _sep, quarter = (form.cleaned_data.get("period") or "").partition("Q")
+        if not (year.isdigit() and quarter.isdigit()):
+            return []  # every quarter: the ranges are listed per quarter chosen
+        qs = RatingPeriod.objects.filter(status=PeriodStatus.PUBLISHED, year=int(year), quarter=int(quarter))
+        if form.cleaned_data.get("district"):
+            qs = qs.filter(district=form.cleaned_data["district"])
+        return list(qs.select_related("district").order_by("district__name", "pk"))
+
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["filter"] = self.filterset
         ctx["current_sort"] = self.request.GET.get("sort", "")
         ctx["public_tab"] = "ratings"
+        ctx["announcements"] = self.announcements()
         return ctx
 
 
