@@ -327,10 +327,14 @@ class EstateArea(models.Model):
 
 
 class OwnerCommitteeQuerySet(ScopedQuerySet):
+    # A firm sees (never edits) the committees of the estates it serves now: the committee it works with,
+    # whose opinion counts in its star rating. Members' phones and the change history stay with the
+    # street and community (communities/views/committees.py).
     scope_paths = {
         "district": "estate__community__street__district",
         "street": "estate__community__street",
         "community": "estate__community",
+        "firm": "estate__firm",
     }
 
 

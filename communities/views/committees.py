@@ -36,6 +36,23 @@ def _chair_name():
                     .order_by("pk").values("name")[:1])
 
 
+def sees_contacts(user, committee) -> bool:
+    """Members' phones and the change history: for the government side of the committee's estate (city, its
+    district, street or community); a firm serving the estate sees the committee and its members' names
+    and positions only."""
+    scope = scope_of(user)
+    community = committee.estate.community
+    return bool(scope.city or community.pk in scope.ids("community") or community.street_id in scope.ids("street")
+                or community.street.district_id in scope.ids("district"))
+
+
+def firm_only(user) -> bool:
+    """The user sees committees only as a firm (no government role)."""
+    scope = scope_of(user)
+    return bool(scope.ids("firm")) and not (scope.city or scope.ids("district") or scope.ids("street")
+                                            or scope.ids("community"))
+
+
 class CommitteeListView(ScopedListView):
     model = OwnerCommittee
     filterset_class = CommitteeFilter
@@ -61,6 +78,15 @@ class CommitteeListView(ScopedListView):
     def get_base_queryset(self):
         return super().get_base_queryset().annotate(member_count=Count("members"), chair_name=_chair_name())
 
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        user = self.request.user
+        ctx["firm_only"] = firm_only(user)
+        if ctx["firm_only"]:
+            # What a firm sees and why the list may be empty: the estates it serves now (Estate's firm path).
+            ctx["served_estates"] = Estate.objects.visible_to(user).count()
+        return ctx
+
     def export_row(self, c):
         street = c.estate.community.street
         return (str(street.district), str(street), str(c.estate.community), str(c.estate),
@@ -77,7 +103,8 @@ class CommitteeDetailView(ScopedDetailView):
         ctx = super().get_context_data(**kwargs)
         committee = self.object
         ctx["members"] = list(members_in_rank_order(committee))
-        ctx["history"] = history_rows(committee)
+        ctx["show_contacts"] = sees_contacts(self.request.user, committee)
+        ctx["history"] = history_rows(committee) if ctx["show_contacts"] else []
         ctx["can_edit"] = OwnerCommittee.objects.editable_by(self.request.user).filter(pk=committee.pk).exists()
         return ctx
 

@@ -18,8 +18,8 @@ from tests.factories import CommunityFactory, EstateFactory, OwnerCommitteeFacto
 
 pytestmark = pytest.mark.django_db
 
-# Committee of 梅花园 (山城街道 / 梅园社区).
-SEES_A1 = {"city_admin", "district_admin", "district_staff", "street_staff", "community_clerk"}
+# Committee of 梅花园 (山城街道 / 梅园社区, served by firm 甲: firm_user sees it, never edits it).
+SEES_A1 = {"city_admin", "district_admin", "district_staff", "street_staff", "community_clerk", "firm_user"}
 EDITS_A1 = {"city_admin", "district_admin", "street_staff"}
 # Who may record a committee for 锦绣花园 (山城街道 / 紫薇社区).
 EDITS_A2 = {"city_admin", "district_admin", "street_staff"}
@@ -31,8 +31,8 @@ LISTED = {
     "street_staff": ["梅花园"],
     "street_staff2": ["北庄花园"],
     "community_clerk": ["梅花园"],
-    "firm_user": [],
-    "firm_user2": [],
+    "firm_user": ["梅花园"],      # the estates each firm serves now
+    "firm_user2": ["北庄花园"],
 }
 
 
@@ -67,6 +67,43 @@ def create_url(estate):
 
 
 # ----------------------------------------------------------------- permissions
+
+
+def test_firm_sees_its_estates_committees_with_names_but_not_phones_or_history(committees, login):
+    client = login("firm_user")
+    response = client.get(reverse("communities:committee_list"))
+    html = response.content.decode()
+    assert 'data-testid="firm-scope-note"' in html and "在管小区（现 1 个）" in html
+    detail = client.get(reverse("communities:committee_detail", args=[committees.committee_a1.pk]))
+    assert detail.status_code == 200
+    html = detail.content.decode()
+    assert "王建国" in html and "主任" in html
+    assert "13800000001" not in html and "联系电话</th>" not in html
+    assert detail.context["history"] == [] and 'data-testid="contacts-note"' in html
+    # The street sees the phone and the history.
+    street = login("street_staff").get(reverse("communities:committee_detail", args=[committees.committee_a1.pk]))
+    assert "13800000001" in street.content.decode() and street.context["history"]
+
+
+def test_firm_estate_page_shows_its_committee_instead_of_none(committees, login):
+    html = login("firm_user").get(reverse("communities:estate_detail", args=[committees.estate_a1.pk])).content.decode()
+    assert "暂无在任业主委员会" not in html
+    assert reverse("communities:committee_detail", args=[committees.committee_a1.pk]) in html
+
+
+def test_firm_whose_estates_have_no_committee_is_told_why_the_list_is_empty(world, login):
+    html = login("firm_user").get(reverse("communities:committee_list")).content.decode()
+    assert "贵企业在管的 1 个小区中没有符合条件的业主委员会或物业管理委员会。" in html
+    assert "没有符合条件的委员会。" not in html
+
+
+def test_firm_no_longer_serving_the_estate_no_longer_sees_its_committee(committees, login):
+    committees.estate_a1.firm = committees.firm2
+    committees.estate_a1.save(update_fields=["firm"])
+    assert login("firm_user").get(
+        reverse("communities:committee_detail", args=[committees.committee_a1.pk])).status_code == 404
+    html = login("firm_user").get(reverse("communities:committee_list")).content.decode()
+    assert "贵企业目前没有在管小区，因此没有可查看的委员会。" in html
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
