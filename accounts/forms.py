@@ -102,22 +102,14 @@ class _NewPasswordFields(forms.Form):
         return data
 
 
-class UserCreateForm(BootstrapFormMixin, _NewPasswordFields):
-    """A new account with exactly one role; the role and its unit are offered within the actor's scope only
-    (the service checks again)."""
+class _RoleFields(forms.Form):
+    """A role and its unit, offered within the actor's scope only (the service checks again)."""
 
-    username = forms.CharField(label=_("用户名"), max_length=150)
-    full_name = forms.CharField(label=_("姓名"), max_length=50, required=False)
-    phone = forms.CharField(label=_("手机号"), max_length=20, required=False)
-    email = forms.EmailField(label=_("电子邮箱"), required=False, help_text=_("用于找回密码。"))
     role = forms.ChoiceField(label=_("角色"))
     district = forms.ModelChoiceField(label=_("区"), queryset=None, required=False)
     street = forms.ModelChoiceField(label=_("街道"), queryset=None, required=False)
     community = forms.ModelChoiceField(label=_("社区"), queryset=None, required=False)
     firm = forms.ModelChoiceField(label=_("物业企业"), queryset=None, required=False)
-
-    field_order = ["username", "full_name", "phone", "email", "role", "district", "street", "community", "firm",
-                   "password1", "password2"]
 
     def __init__(self, *args, actor, **kwargs):
         from .models import Role
@@ -143,6 +135,22 @@ class UserCreateForm(BootstrapFormMixin, _NewPasswordFields):
         return data
 
 
+class UserCreateForm(BootstrapFormMixin, _RoleFields, _NewPasswordFields):
+    """A new account with exactly one role."""
+
+    username = forms.CharField(label=_("用户名"), max_length=150)
+    full_name = forms.CharField(label=_("姓名"), max_length=50, required=False)
+    phone = forms.CharField(label=_("手机号"), max_length=20, required=False)
+    email = forms.EmailField(label=_("电子邮箱"), required=False, help_text=_("用于找回密码。"))
+
+    field_order = ["username", "full_name", "phone", "email", "role", "district", "street", "community", "firm",
+                   "password1", "password2"]
+
+
+class RoleAddForm(BootstrapFormMixin, _RoleFields):
+    """One more role for an existing account."""
+
+
 class UserPasswordResetForm(BootstrapFormMixin, _NewPasswordFields):
     pass
 
@@ -162,3 +170,39 @@ class ApiTokenForm(BootstrapFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = api_token_accounts(actor).order_by("username")
         self.fields["user"].label_from_instance = lambda u: f"{u.username}（{u.display_name}）"
+
+
+# --- the audit page ---------------------------------------------------------------------------------------
+
+class AuditFilterForm(BootstrapFormMixin, forms.Form):
+    """Filters of /accounts/audit/: the changed account and the editor by user name, and a date range."""
+
+    account = forms.CharField(label=_("账号"), max_length=150, required=False,
+                              widget=forms.TextInput(attrs={"placeholder": _("用户名")}))
+    editor = forms.CharField(label=_("操作人"), max_length=150, required=False,
+                             widget=forms.TextInput(attrs={"placeholder": _("用户名")}))
+    date_from = forms.DateField(label=_("起始日期"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("截止日期"), required=False, widget=DateInput())
+
+    def _user(self, name):
+        from .models import User
+
+        username = self.cleaned_data.get(name, "").strip()
+        if not username:
+            return None
+        user = User.objects.filter(username__iexact=username).first()
+        if user is None:
+            raise ValidationError(_("没有用户名为“%(name)s”的账号。") % {"name": username})
+        return user
+
+    def clean_account(self):
+        return self._user("account")
+
+    def clean_editor(self):
+        return self._user("editor")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", _("截止日期不能早于起始日期。"))
+        return data

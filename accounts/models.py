@@ -2,6 +2,21 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class UserHistoricalRecords(HistoricalRecords):
+    """History of an account, without the password hash and the last login.
+
+    A save that writes only untracked fields (Django's login stamping `last_login`, a password hash upgraded
+    on login) leaves no row: the audit page lists changes, not logins.
+    """
+
+    def post_save(self, instance, created, using=None, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if not created and update_fields and set(update_fields) <= set(self.excluded_fields):
+            return
+        super().post_save(instance, created, using=using, **kwargs)
 
 
 class User(AbstractUser):
@@ -16,6 +31,10 @@ class User(AbstractUser):
     must_change_password = models.BooleanField(_("下次登录须修改密码"), default=False, db_default=False)
     # Opt-in: unread notifications are e-mailed once a day (accounts.tasks.send_digests).
     email_digest = models.BooleanField(_("每日邮件摘要"), default=False, db_default=False)
+
+    # Every change (who, when, why: accounts.services set `_history_user` and `_change_reason`), shown on
+    # the audit page (accounts/audit.py). The password hash and the last login are not kept.
+    history = UserHistoricalRecords(excluded_fields=["password", "last_login"])
 
     class Meta:
         verbose_name = _("用户")
@@ -82,6 +101,9 @@ class RoleAssignment(models.Model):
         "enterprises.Firm", null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("物业企业")
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # A role is added or removed, never edited: its history holds "+" and "-" rows (accounts/audit.py).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("角色分配")

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from ops.services import email_enqueue
 
@@ -47,19 +48,28 @@ def notification_mark_read(*, user: User, ids: Iterable[int] | None = None) -> i
     return qs.update(read_at=timezone.now())
 
 
-def user_set_password(*, user: User, password: str, must_change: bool) -> User:
+def user_set_password(*, user: User, password: str, must_change: bool, reason: str = "") -> User:
     """Set a user's password. `must_change`: someone else chose it (an admin creating the account or
     resetting it), so the user is sent to the change page until they choose their own
-    (accounts.middleware.ForcePasswordChangeMiddleware); a password the user chose clears the flag."""
+    (accounts.middleware.ForcePasswordChangeMiddleware); a password the user chose clears the flag.
+
+    The history row names the user themselves when they chose it (also on the e-mail reset page, where no
+    one is logged in), else whoever the caller set on `user._history_user`."""
     user.set_password(password)
     user.must_change_password = must_change
+    if not must_change:
+        user._history_user = user
+    user._change_reason = reason or (_("本人修改密码") if not must_change else _("重设密码"))
     user.save(update_fields=["password", "must_change_password"])
     return user
 
 
-def user_require_password_change(*, user: User) -> User:
+def user_require_password_change(*, user: User, actor: User | None = None) -> User:
     """Someone else set this user's password (e.g. through the Django admin): they must choose their own."""
     user.must_change_password = True
+    if actor is not None:
+        user._history_user = actor
+    user._change_reason = _("管理员设置密码，要求下次登录修改")
     user.save(update_fields=["must_change_password"])
     return user
 
@@ -162,9 +172,20 @@ def user_manageable(*, actor: User, user: User, ids: dict | None | bool = False)
 
 def _refuse_unless_manageable(actor: User, user: User) -> None:
     if user.pk == actor.pk:
-        raise ValidationError(_("不能停用或重设自己的账号；修改自己的密码请用“修改密码”。"))
+        raise ValidationError(_("不能停用或重设自己的账号，也不能修改自己的角色；修改自己的密码请用“修改密码”。"))
     if not user_manageable(actor=actor, user=user):
         raise ValidationError(_("这个账号不在您的管理范围内。"))
+
+
+def _by(actor: User, obj, reason: str):
+    """Stamp the history row the next save or delete of `obj` writes: who, and why."""
+    obj._history_user = actor
+    obj._change_reason = reason
+    return obj
+
+
+ROLE_REFUSED = _lazy("您无权在这个范围授予这个角色：区级管理员只能为本区的区级工作人员、街道、社区工作人员和本区物业企业"
+                     "开设账号或添加角色。")
 
 
 @transaction.atomic
@@ -173,8 +194,7 @@ def user_create(*, actor: User, username: str, password: str, role: str, target=
     """Create an account with exactly one role inside the actor's scope. The actor chose the password, so
     the new user must change it on first login."""
     if not role_grantable(actor=actor, role=role, target=target):
-        raise ValidationError({"role": _("您无权在这个范围授予这个角色：区级管理员只能为本区的区级工作人员、"
-                                         "街道、社区工作人员和本区物业企业开设账号。")})
+        raise ValidationError({"role": str(ROLE_REFUSED)})
     username = username.strip()
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": _("这个用户名已被使用，请换一个。")})
@@ -185,9 +205,9 @@ def user_create(*, actor: User, username: str, password: str, role: str, target=
         raise ValidationError({"password1": exc.messages}) from exc
     user.set_password(password)
     user.must_change_password = True
-    user.save()
+    _by(actor, user, _("开设账号")).save()
     level = ROLE_TARGET.get(role)
-    RoleAssignment.objects.create(user=user, role=role, **({level: target} if level else {}))
+    _by(actor, RoleAssignment(user=user, role=role, **({level: target} if level else {})), _("开设账号")).save()
     return user
 
 
@@ -195,8 +215,22 @@ def user_create(*, actor: User, username: str, password: str, role: str, target=
 def user_deactivate(*, actor: User, user: User) -> User:
     user = User.objects.select_for_update().get(pk=user.pk)
     _refuse_unless_manageable(actor, user)
+    if not user.is_active:
+        raise ValidationError(_("这个账号已经停用。"))
     user.is_active = False
-    user.save(update_fields=["is_active"])
+    _by(actor, user, _("停用账号")).save(update_fields=["is_active"])
+    return user
+
+
+@transaction.atomic
+def user_reactivate(*, actor: User, user: User) -> User:
+    """Let a deactivated account log in again, with the roles it kept."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    _refuse_unless_manageable(actor, user)
+    if user.is_active:
+        raise ValidationError(_("这个账号没有停用，无需启用。"))
+    user.is_active = True
+    _by(actor, user, _("重新启用账号")).save(update_fields=["is_active"])
     return user
 
 
@@ -209,7 +243,50 @@ def user_reset_password(*, actor: User, user: User, password: str) -> User:
         validate_password(password, user)
     except ValidationError as exc:
         raise ValidationError({"password1": exc.messages}) from exc
-    return user_set_password(user=user, password=password, must_change=True)
+    return user_set_password(user=_by(actor, user, ""), password=password, must_change=True,
+                             reason=_("管理员重设密码"))
+
+
+@transaction.atomic
+def user_role_add(*, actor: User, user: User, role: str, target=None, now) -> RoleAssignment:
+    """Give an existing account one more role, inside the actor's scope and below their level (the same
+    `role_grantable` as opening an account). Only an account the actor manages entirely (`user_manageable`)
+    may be changed: one holding a role beyond their scope stays view-only for them. An account with a usable
+    API token keeps its one role (the token would silently see more)."""
+    from .models import ApiToken
+
+    user = User.objects.select_for_update().get(pk=user.pk)
+    _refuse_unless_manageable(actor, user)
+    if not role_grantable(actor=actor, role=role, target=target):
+        raise ValidationError({"role": str(ROLE_REFUSED)})
+    level = ROLE_TARGET.get(role)
+    unit = {level: target} if level else {}
+    if RoleAssignment.objects.filter(user=user, role=role, **unit).exists():
+        raise ValidationError({"role": _("这个账号已有这个角色。")})
+    if ApiToken.objects.usable(now=now).filter(user=user).exists():
+        raise ValidationError({"role": _("这个账号有有效的接口令牌，令牌账号只能有一个角色；请先吊销令牌，"
+                                         "或为该人员另开账号。")})
+    assignment = RoleAssignment(user=user, role=role, **unit)
+    _by(actor, assignment, _("添加角色")).save()
+    return assignment
+
+
+@transaction.atomic
+def user_role_remove(*, actor: User, assignment: RoleAssignment) -> User:
+    """Take one role from an account the actor manages entirely. The last role is never removed: an account
+    without a role sees nothing and drops out of every district's user list, so the refusal says to
+    deactivate the account instead (停用账号 keeps its roles for a later 启用)."""
+    user = User.objects.select_for_update().get(pk=assignment.user_id)
+    _refuse_unless_manageable(actor, user)
+    roles = list(RoleAssignment.objects.select_for_update().filter(user=user).order_by("pk"))
+    assignment = next((ra for ra in roles if ra.pk == assignment.pk), None)
+    if assignment is None:
+        raise ValidationError(_("这个角色已经撤销。"))
+    if len(roles) == 1:
+        raise ValidationError(_("不能撤销账号的最后一个角色：没有角色的账号什么也看不到。"
+                                "如该人员不再使用平台，请停用账号。"))
+    _by(actor, assignment, _("撤销角色")).delete()
+    return user
 
 
 # --- API tokens for machine clients ------------------------------------------------------------------------

@@ -321,6 +321,17 @@ class UserPasswordResetView(UserAdminMixin, View):
         return render(request, self.template_name, {"form": form, "target": target})
 
 
+def _back(request, default: str = "accounts:user_list"):
+    """Back to the page the form was on (the user list or a user's page), never to another site."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return redirect(target)
+    return redirect(default)
+
+
 class UserDeactivateView(UserAdminMixin, View):
     def post(self, request, pk):
         from django.core.exceptions import ValidationError
@@ -334,7 +345,129 @@ class UserDeactivateView(UserAdminMixin, View):
             messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, _("已停用账号 %(name)s。") % {"name": target.username})
-        return redirect("accounts:user_list")
+        return _back(request)
+
+
+class UserReactivateView(UserAdminMixin, View):
+    def post(self, request, pk):
+        from django.core.exceptions import ValidationError
+
+        from .services import user_reactivate
+
+        target = self.get_managed_user(pk)
+        try:
+            user_reactivate(actor=request.user, user=target)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("已重新启用账号 %(name)s。") % {"name": target.username})
+        return _back(request)
+
+
+class UserDetailView(UserAdminMixin, View):
+    """One account: its roles (add one, remove one), its state (deactivate, reactivate, reset the password)
+    and its latest changes, with a link to all of them on the audit page. An account holding a role beyond
+    the viewer's scope is shown without any of the buttons (the services refuse it too)."""
+
+    template_name = "accounts/user_detail.html"
+    recent = 10
+
+    def _render(self, request, target, form=None, status=200):
+        from django.db.models import Prefetch
+
+        from .audit import audit_entries, audit_rows
+        from .forms import RoleAddForm
+        from .models import RoleAssignment, User
+        from .services import user_manageable
+
+        target = (User.objects.prefetch_related(Prefetch(
+            "roles", queryset=RoleAssignment.objects.select_related("district", "street", "community", "firm")
+            .order_by("pk"))).get(pk=target.pk))
+        manageable = user_manageable(actor=request.user, user=target)
+        if manageable and form is None:
+            form = RoleAddForm(actor=request.user)
+        entries = list(audit_entries(request.user, account=target)[: self.recent + 1])
+        return render(request, self.template_name, {
+            "target": target, "roles": list(target.roles.all()), "manageable": manageable,
+            "form": form if manageable else None, "changes": audit_rows(entries[: self.recent]),
+            # a refused POST on an account the viewer may only look at: the reason, without the form
+            "refused": form.non_field_errors() if form is not None and not manageable else (),
+            "more_changes": len(entries) > self.recent,
+        }, status=status)
+
+    def get(self, request, pk):
+        return self._render(request, self.get_managed_user(pk))
+
+    def post(self, request, pk):
+        """添加角色."""
+        from django.core.exceptions import ValidationError
+
+        from .forms import RoleAddForm, add_service_errors
+        from .services import user_role_add
+
+        target = self.get_managed_user(pk)
+        form = RoleAddForm(request.POST, actor=request.user)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                assignment = user_role_add(actor=request.user, user=target, role=d["role"], target=d["target"],
+                                           now=timezone.now())
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("已为 %(name)s 添加角色：%(role)s。")
+                                 % {"name": target.username, "role": assignment})
+                return redirect("accounts:user_detail", pk=target.pk)
+        return self._render(request, target, form=form, status=400)
+
+
+class UserRoleRemoveView(UserAdminMixin, View):
+    def post(self, request, pk, role_pk):
+        from django.core.exceptions import ValidationError
+        from django.shortcuts import get_object_or_404
+
+        from .services import user_role_remove
+
+        target = self.get_managed_user(pk)
+        assignment = get_object_or_404(target.roles.select_related("district", "street", "community", "firm"),
+                                       pk=role_pk)
+        try:
+            user_role_remove(actor=request.user, assignment=assignment)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("已撤销 %(name)s 的角色：%(role)s。")
+                             % {"name": target.username, "role": assignment})
+        return redirect("accounts:user_detail", pk=target.pk)
+
+
+class AuditView(UserAdminMixin, View):
+    """/accounts/audit/: every change to the accounts in the viewer's scope and to the roles inside it,
+    newest first, filtered by account, editor and dates (accounts/audit.py)."""
+
+    template_name = "accounts/audit.html"
+    paginate_by = 50
+
+    def get(self, request):
+        from django.core.paginator import Paginator
+
+        from .audit import audit_entries, audit_rows
+        from .forms import AuditFilterForm
+
+        form = AuditFilterForm(request.GET or None)
+        filters = {}
+        if form.is_bound and form.is_valid():
+            filters = {k: v for k, v in form.cleaned_data.items() if v}
+        entries = audit_entries(request.user, **filters) if not form.is_bound or form.is_valid() else None
+        paginator = Paginator(entries if entries is not None else [], self.paginate_by)
+        page = paginator.get_page(request.GET.get("page"))
+        from types import SimpleNamespace
+
+        return render(request, self.template_name, {
+            "filter": SimpleNamespace(form=form, errors=form.errors if form.is_bound else {}),
+            "rows": audit_rows(page.object_list), "page_obj": page, "paginator": paginator,
+            "is_paginated": page.has_other_pages(),
+        })
 
 
 class NotificationListView(LoginRequiredMixin, ListView):
