@@ -74,7 +74,7 @@ def _decimal(value, name: str, errors: dict, label: str) -> Decimal | None:
     if number != number.quantize(TWO_PLACES):
         errors[name] = [_("%(l)s最多两位小数。") % {"l": label}]
         return None
-    return number
+    return number.quantize(TWO_PLACES)  # stored with two places: the same figures in memory and in the table
 
 
 def quote(elig: Eligibility, *, area, has_lift: bool, per_sqm) -> Quote:
@@ -188,7 +188,7 @@ def application_resubmit(*, actor: User, application: FundApplication, area, has
 
 def _summary(app: FundApplication) -> str:
     return _("%(a)s ㎡ × %(p)s 元/㎡ = %(g)s 元，区财政配套 %(m)s 元") % {
-        "a": f"{app.area:,.2f}", "p": app.per_sqm, "g": f"{app.granted:,.2f}", "m": f"{app.matched:,.2f}"}
+        "a": f"{app.area:,.2f}", "p": f"{app.per_sqm:.2f}", "g": f"{app.granted:,.2f}", "m": f"{app.matched:,.2f}"}
 
 
 # --- the chain -------------------------------------------------------------------------------------------------
