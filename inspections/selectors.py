@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime
-import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -55,12 +54,39 @@ class FrequencyRules:
         return DEFAULT_PER_QUARTER
 
 
+def planned_dates(start: datetime.date, end: datetime.date, required: int) -> list[datetime.date]:
+    """The days the plan spreads an estate's `required` inspections of the quarter over.
+
+    The quarter (L days) is cut into `required` equal slots; the k-th inspection is planned for the middle
+    day of the k-th slot: start + floor((2k − 1) × L / (2 × required)) days. Once a quarter (L = 92, Q4):
+    16 November; twice: 24 October and 9 December; three times: 16 October, 16 November, 16 December.
+    """
+    length = (end - start).days + 1
+    return [start + datetime.timedelta(days=(2 * k - 1) * length // (2 * required)) for k in range(1, required + 1)]
+
+
 @dataclass
 class EstateProgress:
+    """An estate's inspections of the quarter against the plan.
+
+    落后于计划 (behind plan): a planned date has passed (it is before today) and the estate has fewer
+    submitted inspections than planned dates passed; 已完成: as many as required; 待检查: the rest (the
+    next planned date has not passed yet)."""
+
     estate: Estate
     required: int
     done: int
-    expected_by_now: int
+    planned: list[datetime.date]
+    today: datetime.date
+
+    @property
+    def expected_by_now(self) -> int:
+        return sum(1 for day in self.planned if day < self.today)
+
+    @property
+    def next_planned(self) -> datetime.date | None:
+        """The planned date of the next inspection due (the first not covered by those done)."""
+        return self.planned[self.done] if self.done < self.required else None
 
     @property
     def state(self) -> str:
@@ -95,16 +121,11 @@ class StreetProgress:
 
 
 def inspection_progress(*, user, start: datetime.date, end: datetime.date,
-                        today: datetime.date | None = None) -> list[StreetProgress]:
-    """Per street in the user's scope: estates inspected enough / still due / behind plan.
-
-    An estate needing n inspections in the quarter is behind ("overdue") when it
-    has fewer than floor(n × elapsed share of the quarter); with n = 1 that is
-    only once the quarter is over.
-    """
-    today = today or datetime.date.today()
-    length = (end - start).days + 1
-    elapsed = min(max((today - start).days + 1, 0), length)
+                        today: datetime.date) -> list[StreetProgress]:
+    """Per street in the user's scope: estates inspected enough / still due / behind plan (EstateProgress),
+    counting the submitted inspections dated in the quarter. `today` is the caller's clock (a view reads it
+    once): with the default of once a quarter an uninspected estate is behind plan from the day after the
+    quarter's middle day on, and every estate short of its count is once the quarter is over."""
     estates = (
         Estate.objects.visible_to(user)
         .select_related("community__street__district")
@@ -114,13 +135,14 @@ def inspection_progress(*, user, start: datetime.date, end: datetime.date,
     )
     estates = list(estates)
     rules = FrequencyRules({e.community.street.district_id for e in estates})
+    plans: dict[int, list[datetime.date]] = {}
     streets: dict[int, StreetProgress] = {}
     for e in estates:
         street = e.community.street
         required = rules.required(street.district_id, street.pk, e.category)
-        expected = required if elapsed >= length else math.floor(required * elapsed / length)
+        planned = plans.setdefault(required, planned_dates(start, end, required))
         row = streets.setdefault(street.pk, StreetProgress(street.name, street.pk, street.district.name))
-        row.estates.append(EstateProgress(e, required, e.done, expected))
+        row.estates.append(EstateProgress(e, required, e.done, planned, today))
     return list(streets.values())
 
 

@@ -1,11 +1,13 @@
 """The quarterly plan pages and the frequency service behind /inspections/frequencies/."""
 import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from inspections.models import InspectionFrequency
+from inspections.models import Inspection, InspectionFrequency, InspectionStatus
 from inspections.selectors import FrequencyRules, quarter_of
 from inspections.services.plan import frequency_delete, frequency_set
 
@@ -134,3 +136,23 @@ def test_another_districts_rule_cannot_be_deleted(world, login):
     response = login("district_admin").post(reverse("inspections:frequencies"), {"delete": rule.pk})
     assert response.status_code == 404
     assert InspectionFrequency.objects.filter(pk=rule.pk).exists()
+
+
+def test_plan_page_counts_estates_behind_plan_a_month_before_the_quarter_ends(world, rubric, login):
+    """The issue's case: on 1 December one of 山亭区's three estates was inspected in Q4; the two others'
+    planned date (once a quarter: 10-01 + 46 days = 11-16) has passed, so both are behind plan, not 0."""
+    Inspection.objects.create(estate=world.estate_a1, rubric=rubric, date=datetime.date(2026, 10, 8),
+                              inspectors="x", created_by=world.users["street_staff"],
+                              status=InspectionStatus.SUBMITTED, total=90,
+                              submitted_at=datetime.datetime(2026, 10, 8, 3, tzinfo=datetime.UTC))
+    client = login("district_admin")
+    with time_machine.travel(datetime.datetime(2026, 12, 1, 9, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
+        response = client.get(reverse("inspections:progress"))
+    assert response.context["quarter"] == "2026Q4"
+    assert response.context["totals"] == {"done": 1, "due": 0, "overdue": 2}
+    html = response.content.decode()
+    assert html.count("2026-11-16") == 2  # the two estates' missed planned date, shown beside them
+    # On 16 November itself the planned day has not passed: nobody is behind yet.
+    with time_machine.travel(datetime.datetime(2026, 11, 16, 9, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
+        response = client.get(reverse("inspections:progress"))
+    assert response.context["totals"] == {"done": 1, "due": 2, "overdue": 0}
