@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime
 from typing import Iterable
 
-from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,21 +12,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from ops.services import email_enqueue
-
 from .models import ROLE_TARGET, Notification, Role, RoleAssignment, User
 from .scope import scope_of
 
 
 def notify(*, users: Iterable[User], key: str, title: str, body: str = "", url: str = "") -> int:
-    """Send an in-app notification once per (user, key); returns how many were new.
+    """Send a notification once per (user, key); returns how many were new.
 
-    Idempotent: the unique (user, key) constraint makes a second call a no-op,
-    so a job that runs twice never notifies twice. With NOTIFY_BY_EMAIL, the
-    e-mail for the new notifications is recorded in the same transaction and
-    sent by a worker through the outbox (ops): the page never waits on the
-    mail server or the broker, and an outage of either loses nothing.
+    Idempotent: the unique (user, key) constraint makes a second call a no-op, so a job that runs twice
+    never notifies twice. The Notification row is the in-portal message (the bell, the list) and the record
+    every other channel works from: the new rows are handed, in the same transaction, to the delivery
+    channels of NOTIFICATION_CHANNELS (accounts/channels.py), e.g. the e-mail at once of NOTIFY_BY_EMAIL,
+    which records its mail in the outbox (ops), so the page never waits on the mail server or the broker
+    and an outage of either loses nothing. Workflows call `accounts.notices.handoff`, which says who.
     """
+    from .channels import deliver
+
     users = [u for u in users if u.is_active]
     existing = set(
         Notification.objects.filter(user__in=users, key=key).values_list("user_id", flat=True)
@@ -35,9 +35,8 @@ def notify(*, users: Iterable[User], key: str, title: str, body: str = "", url: 
     fresh = [Notification(user=u, key=key, title=title, body=body, url=url) for u in users if u.pk not in existing]
     with transaction.atomic():
         Notification.objects.bulk_create(fresh, ignore_conflicts=True)
-        if fresh and getattr(settings, "NOTIFY_BY_EMAIL", False):
-            email_enqueue(subject=title, body=body, recipients=[n.user.email for n in fresh],
-                          source=f"notification:{key}")
+        if fresh:
+            deliver(fresh)
     return len(fresh)
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_notifications
 
 app_name = "accounts"
 urlpatterns = [
@@ -23,4 +23,5 @@ urlpatterns = [
     path("tokens/", views.ApiTokenListView.as_view(), name="token_list"),
     path("tokens/<int:pk>/revoke/", views.ApiTokenRevokeView.as_view(), name="token_revoke"),
     path("notifications/", views.NotificationListView.as_view(), name="notifications"),
+    path("notifications/settings/", views_notifications.NotificationSettingsView.as_view(), name="notification_settings"),
 ]

@@ -266,7 +266,13 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
-NOTIFY_BY_EMAIL = env.bool("NOTIFY_BY_EMAIL", default=False)
+NOTIFY_BY_EMAIL = env.bool("NOTIFY_BY_EMAIL", default=False)  # also: one e-mail per notice at once (channel "email")
+# How notifications reach people (accounts/channels.py; docs/notifications.md): the in-portal notice is always
+# on; add a city's own channel (SMS, 企业微信) by its dotted path. Without EmailDigestChannel no digest is sent.
+NOTIFICATION_CHANNELS = env.list("NOTIFICATION_CHANNELS", default=[
+    "accounts.channels.InPortalChannel", "accounts.channels.EmailDigestChannel"])
+# The portal's address as e-mails link to it (the daily digest): scheme and host, no trailing slash.
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 # E-mail is sent by a Celery task from the outbox (ops.services.email_enqueue), never by a page;
 # a mail server that does not answer fails the attempt (retried) instead of blocking the worker.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
@@ -384,6 +390,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     "complaints-mark-overdue": {
         "task": "complaints.mark_overdue",
         "schedule": crontab(minute=5),
+    },
+    # The daily e-mail digest of unread notifications, for the users who opted in (accounts/channels.py);
+    # each user's digest once (their notices are stamped emailed_at with the e-mail recorded in the outbox).
+    "send-notification-digests": {
+        "task": "accounts.send_digests",
+        "schedule": crontab(hour=7, minute=30),
     },
     # The yearly firm credit score: on 5 January the year just ended is computed (idempotent; a reviewed or
     # published year is never touched); the city reviews and publishes it in the browser.

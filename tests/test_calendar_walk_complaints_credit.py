@@ -281,7 +281,7 @@ C13  2025-08-04 08:50  2025-08-12 00:00                     yes  no   closed
 # 09. C9 sign 11-04; answer 04, 05, 06, 07, 10. C11 sign 12-31; answer 01-04, 05, 06, 07, 08. C12 sign from
 # Thu 10-09: 10-10; answer 10, 11, 13, 14, 15. C13 08:35 + 15 min; answer 05, 06, 07, 08, 11.
 
-# The escalation notices (complaint:<pk>:h<handling>:<clock>:<step>:<level>), each sent once, at the run
+# The escalation notices (complaint.overdue.<level>:<pk>:h<handling>:<clock>:<step>), each sent once, at the run
 # that found the step due (hh:05).
 ESCALATIONS = """
 C2   sign    1  firm      firm_user       2025-01-27 00:05
@@ -562,13 +562,12 @@ def test_a_year_of_complaints_and_firm_credit_hour_by_hour(world):
     assert complaints["C13"].major and complaints["C13"].disqualification.quarter == 3
 
     # --- escalations: who was told of which step, when, exactly once
-    pattern = re.compile(r"^complaint:(\d+):h(\d+):(sign|answer):(\d):(firm|street|district)$")
+    pattern = re.compile(r"^complaint\.overdue\.(firm|street|district):(\d+):h(\d+):(sign|answer):(\d)$")
     told = []
-    for n in Notification.objects.filter(key__startswith="complaint:").select_related("user"):
+    for n in Notification.objects.filter(key__startswith="complaint.overdue.").select_related("user"):
         match = pattern.match(n.key)
-        if match is None:
-            continue  # a hand-off (assign, answer, …), not an escalation step
-        pk, handling, clock_name, step, level = match.groups()
+        assert match is not None, n.key
+        level, pk, handling, clock_name, step = match.groups()
         assert int(handling) == complaints[names[int(pk)]].handled_by_id
         told.append((names[int(pk)], clock_name, step, level, n.user.username,
                      timezone.localtime(n.created_at).strftime("%Y-%m-%d %H:%M")))

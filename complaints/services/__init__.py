@@ -3,8 +3,9 @@
 Every function is keyword-only, runs in one transaction, takes `now` from its caller (a view, a task, a
 command) and refuses with a `ValidationError` carrying a Chinese message. The transition table, who may
 act and the refusals are in flow.py; the steps in intake.py and handling.py; the clocks in clocks.py;
-marks (merge, repeated, major) in marks.py; notifications in notices.py; the hourly job in overdue.py;
-attachments in attachments.py; the 12345 import in the imports package.
+marks (merge, repeated, major) in marks.py; notifications in notices.py (who is told of what is declared in
+accounts.notices.HANDOFFS); the hourly job in overdue.py; attachments in attachments.py; the 12345 import in
+the imports package.
 """
 from .attachments import attachment_check, attachment_save
 from .flow import TRANSITIONS, USER_ACTIONS, action_refusal, allowed_actions
@@ -24,12 +25,11 @@ from .handling import (
 )
 from .intake import complaint_dispatch, complaint_match, complaint_receive
 from .marks import complaint_mark_major, complaint_merge, complaint_unmark_major, complaints_flag_repeated
-from .notices import HANDOFFS
 from .overdue import complaints_mark_overdue
 from .policy import ensure_default_policy, policy_on
 
 __all__ = [
-    "TRANSITIONS", "USER_ACTIONS", "HANDOFFS", "action_refusal", "allowed_actions",
+    "TRANSITIONS", "USER_ACTIONS", "action_refusal", "allowed_actions",
     "complaint_receive", "complaint_match", "complaint_dispatch", "complaint_assign", "complaint_sign",
     "complaint_return", "complaint_extend_request", "complaint_extend_decide", "complaint_answer",
     "complaint_callback", "complaint_close", "complaint_reopen", "complaint_urge", "complaint_supervise",

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from accounts.bulk import chunks
 from accounts.models import User
+from accounts.notices import Place, handoff
 from ratings.models import PeriodStatus, RatingPeriod
 from ratings.services.policy import ensure_default_policy as ensure_rating_policy
 from ratings.services.policy import policy_for as rating_policy_for
@@ -257,28 +258,24 @@ def _flag(case_ids: list[int], now: datetime.datetime) -> list[tuple]:
 
 
 def _tell_district(flagged: list[tuple]):
-    levels = notices.HANDOFFS[Action.FLAG_REPEATED]
     if len(flagged) == 1:
         case = Complaint.objects.select_related("street", "policy", "handled_by").get(pk=flagged[0][0])
         event = case.events.filter(action=Action.FLAG_REPEATED).last()
-        notices.send(case, levels=levels, key=f"complaint:{case.pk}:flagged",
+        notices.send(case, notices.EVENTS[Action.FLAG_REPEATED], key=str(case.pk),
                      title=_("投诉工单 %(n)s：同一小区多次投诉，提请区督办") % {"n": case.number},
                      body=event.comment)
         return
-    from accounts.services import notify
-
     by_district = defaultdict(list)
     for row in flagged:
         by_district[row[3]].append(row)
     for district_id, cases in by_district.items():
-        first = Complaint.objects.select_related("street").get(pk=cases[0][0])
         numbers = "、".join(number for _pk, number, _e, _d in cases[:5]) + ("等" if len(cases) > 5 else "")
-        notify(users=notices.recipients(first, "district"),
-               key=f"complaints:flagged:{district_id}:{cases[0][0]}-{cases[-1][0]}:{len(cases)}",
-               title=_("%(c)d 件投诉工单提请区督办（%(e)d 个小区多次投诉）") % {
-                   "c": len(cases), "e": len({estate for _pk, _n, estate, _d in cases})},
-               body=_("工单 %(numbers)s。请在“我的待办”中逐件督办。") % {"numbers": numbers},
-               url=reverse("complaints:tasks"))
+        handoff("complaint.flagged_many", place=Place.of(districts=[district_id]),
+                key=f"{district_id}:{cases[0][0]}-{cases[-1][0]}:{len(cases)}",
+                title=_("%(c)d 件投诉工单提请区督办（%(e)d 个小区多次投诉）") % {
+                    "c": len(cases), "e": len({estate for _pk, _n, estate, _d in cases})},
+                body=_("工单 %(numbers)s。请在“我的待办”中逐件督办。") % {"numbers": numbers},
+                url=reverse("complaints:tasks"))
 
 
 __all__ = ["complaint_mark_major", "complaint_unmark_major", "complaint_merge", "complaints_flag_repeated",

@@ -1,56 +1,48 @@
-"""Who is told of what: declared once (HANDOFFS), sent through `accounts.services.notify` with a unique key.
+"""A work order's notifications: which event of accounts.notices.HANDOFFS a step is, and where the order sits.
 
-Recipients by level: the firm's users (the current handling firm), the street's staff (the order's street),
-the district's administrators and staff (the order's district). The person who acted is never told of
-their own action.
+Who is told is declared there (the `complaint.*` events), with every other workflow's. Here only: each
+action's event name (EVENTS; an action without one tells nobody), the order's place (the street it is in,
+that street's district, the firm handling it now) and its link. The person who acted is never told.
 """
 from __future__ import annotations
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
-from accounts.services import notify
+from accounts import notices as declared
 
 from ..models import Action, Complaint
 
-# action -> the levels told of it (a hand-off: the order now waits on them, or concerns them).
-HANDOFFS: dict[str, tuple[str, ...]] = {
-    Action.RECEIVE: ("street",),            # a new order in the street's queue (the public form, a colleague)
-    Action.MATCH: ("street",),              # triage placed it on an estate (maybe of another street)
-    Action.DISPATCH: ("street",),           # the district handed it to a street
-    Action.ASSIGN: ("firm",),               # to sign for
-    Action.REOPEN: ("firm",),               # to handle again
-    Action.URGE: ("firm",),                 # 催办
-    Action.EXTEND_APPROVE: ("firm",),
-    Action.EXTEND_REJECT: ("firm",),
-    Action.RETURN: ("street",),             # back to the dispatcher
-    Action.ANSWER: ("street",),             # to call back
-    Action.EXTEND_REQUEST: ("street",),     # to decide
-    Action.SUPERVISE: ("street", "firm"),   # 督办 by the district
-    Action.FLAG_REPEATED: ("district",),    # repeated reports: for district supervision
+# action -> the event of accounts.notices.HANDOFFS it is (who is told)
+EVENTS: dict[str, str] = {
+    Action.RECEIVE: "complaint.received",
+    Action.MATCH: "complaint.matched",
+    Action.DISPATCH: "complaint.dispatched",
+    Action.ASSIGN: "complaint.assigned",
+    Action.RETURN: "complaint.returned",
+    Action.EXTEND_REQUEST: "complaint.extension_requested",
+    Action.EXTEND_APPROVE: "complaint.extension_approved",
+    Action.EXTEND_REJECT: "complaint.extension_rejected",
+    Action.ANSWER: "complaint.answered",
+    Action.REOPEN: "complaint.reopened",
+    Action.URGE: "complaint.urged",
+    Action.SUPERVISE: "complaint.supervised",
+    Action.FLAG_REPEATED: "complaint.flagged",
 }
 
-LEVEL_ROLES = {
-    "firm": (Role.FIRM_USER,),
-    "street": (Role.STREET_STAFF,),
-    "district": (Role.DISTRICT_ADMIN, Role.DISTRICT_STAFF),
+# escalation level of a late clock (clocks.ESCALATION) -> its event
+OVERDUE_EVENTS: dict[str, str] = {
+    "firm": "complaint.overdue.firm",
+    "street": "complaint.overdue.street",
+    "district": "complaint.overdue.district",
 }
 
 
-def recipients(complaint: Complaint, level: str):
-    """The active users of one level of the order's handling chain."""
-    roles = LEVEL_ROLES[level]
-    if level == "firm":
-        firm_id = complaint.handled_by.firm_id if complaint.handled_by_id else None
-        if firm_id is None:
-            return User.objects.none()
-        target = {"roles__firm_id": firm_id}
-    elif level == "street":
-        target = {"roles__street_id": complaint.street_id}
-    else:
-        target = {"roles__district_id": complaint.street.district_id}
-    return User.objects.filter(is_active=True, roles__role__in=roles, **target).distinct()
+def place_of(complaint: Complaint) -> declared.Place:
+    """The order's street, that street's district and the firm handling it now (none before assignment)."""
+    firm_id = complaint.handled_by.firm_id if complaint.handled_by_id else None
+    return declared.Place.of(firms=[firm_id], streets=[complaint.street_id],
+                             districts=[complaint.street.district_id])
 
 
 def complaint_url(complaint: Complaint) -> str:
@@ -60,24 +52,19 @@ def complaint_url(complaint: Complaint) -> str:
         return ""
 
 
-def send(complaint: Complaint, *, levels, key: str, title: str, body: str = "", actor=None) -> int:
-    """Tell the users of `levels` once per key (idempotent), never the actor."""
-    sent = 0
-    for level in levels:
-        users = [u for u in recipients(complaint, level) if actor is None or u.pk != actor.pk]
-        sent += notify(users=users, key=f"{key}:{level}"[:120], title=title, body=body,
-                       url=complaint_url(complaint))
-    return sent
+def send(complaint: Complaint, event: str, *, key: str, title: str, body: str = "", actor=None) -> int:
+    """Tell the people HANDOFFS declares for `event` about this order, once per key, never the actor."""
+    return declared.handoff(event, place=place_of(complaint), key=key, title=title, body=body[:500],
+                   url=complaint_url(complaint), actor=actor)
 
 
 def handoff(complaint: Complaint, event, actor=None) -> int:
-    """The notification of a transition, to the levels HANDOFFS names for its action (one key per event)."""
-    levels = HANDOFFS.get(event.action)
-    if not levels:
+    """The notification of a transition (one key per event row), if its action names an event."""
+    name = EVENTS.get(event.action)
+    if name is None:
         return 0
     title = _("投诉工单 %(n)s：%(a)s") % {"n": complaint.number, "a": Action(event.action).label}
     body = complaint.title
     if event.comment:
         body = f"{body}\n{event.comment}"
-    return send(complaint, levels=levels, key=f"complaint:{complaint.pk}:{event.action}:{event.pk}",
-                title=title, body=body[:500], actor=actor)
+    return send(complaint, name, key=f"{complaint.pk}:{event.pk}", title=title, body=body, actor=actor)

@@ -3,8 +3,9 @@
 A clock (sign for while 待企业签收, answer while 办理中) is late when now >= its due time. The first step
 (at the due time) marks it: `sign_overdue` / `answer_overdue` (kept forever), one OVERDUE event, the firm
 told. Then the street (due + escalate_after) and the district (due + 2 × escalate_after) are told. The step
-reached is kept per clock (`sign_escalation` / `answer_escalation`, 0–3) and every notification has a unique
-key naming the handling, the clock and the step, so a second run, or two workers at once, send nothing twice.
+reached is kept per clock (`sign_escalation` / `answer_escalation`, 0–3); who is told of each step is declared
+in accounts.notices.HANDOFFS (`complaint.overdue.<level>`), and every notification has a unique key naming
+the handling, the clock and the step, so a second run, or two workers at once, send nothing twice.
 A clock's action done late is marked by the action itself (complaint_sign / complaint_answer), job or no job.
 """
 from __future__ import annotations
@@ -53,8 +54,8 @@ def _escalate(complaint: Complaint, clock: str, now: datetime.datetime) -> tuple
             marked = True
             setattr(complaint, flag_field, True)
         notices.send(
-            complaint, levels=(level,),
-            key=f"complaint:{complaint.pk}:h{complaint.handled_by_id}:{clock}:{index}",
+            complaint, notices.OVERDUE_EVENTS[level],
+            key=f"{complaint.pk}:h{complaint.handled_by_id}:{clock}:{index}",
             title=_("投诉工单 %(n)s %(c)s超时") % {"n": complaint.number, "c": name},
             body=_("%(t)s：%(c)s期限为 %(d)s，已超时。") % {
                 "t": complaint.title, "c": name, "d": timezone.localtime(due).strftime("%Y-%m-%d %H:%M")})

@@ -23,8 +23,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
-from accounts.services import notify
+from accounts.models import User
+from accounts.notices import Place, handoff
 from communities.models import Estate
 
 from ..models import (
@@ -38,7 +38,7 @@ from ..models import (
     CreditYearStatus,
     Firm,
 )
-from .permissions import Unit, firm_users, unit_users
+from .permissions import Unit, unit_place
 
 
 def entry_in_force(firm_id: int, on: datetime.date) -> BlacklistEntry | None:
@@ -136,15 +136,17 @@ def after_record_ended(*, record: CreditRecord, today: datetime.date, actor: Use
         entry.removed_by = actor
         entry._change_reason = _("提前移出失信黑名单")
         entry.save(update_fields=["removed_on", "removal_reason", "removed_by"])
-        notify(users=list(firm_users(entry.firm_id)) + list(_district_users(entry)),
-               key=f"blacklist-{entry.pk}-removed", title=_("%(f)s 已移出失信黑名单") % {"f": entry.firm.name},
-               body=reason[:200], url=reverse("enterprises:credit_file", args=[entry.firm_id]))
+        handoff("blacklist.removed", place=_listing_place(entry, firms=[entry.firm_id]), key=str(entry.pk),
+                title=_("%(f)s 已移出失信黑名单") % {"f": entry.firm.name}, body=reason[:200],
+                url=reverse("enterprises:credit_file", args=[entry.firm_id]), actor=actor)
         ended.append(entry)
     return ended
 
 
-def _district_users(entry: BlacklistEntry):
-    return unit_users(Unit(entry.district_id)) if entry.district_id else unit_users(Unit())
+def _listing_place(entry: BlacklistEntry, **more) -> Place:
+    """The listing district's keepers, or the city's administrators when no district listed the firm."""
+    unit = unit_place(Unit(entry.district_id) if entry.district_id else Unit())
+    return Place.of(districts=unit.districts, city=unit.city, **more)
 
 
 def _consequences(entry: BlacklistEntry, firm: Firm) -> None:
@@ -157,14 +159,12 @@ def _consequences(entry: BlacklistEntry, firm: Firm) -> None:
     until = entry.ends_on.strftime("%Y-%m-%d") if entry.ends_on else _("未定")
     body = _("%(r)s。列入日期 %(s)s，列入期限至 %(u)s。列入期间不得申报星级评定、签订新的物业服务合同，"
              "不得进入公益性物业服务企业库。") % {"r": entry.reason, "s": entry.starts_on, "u": until}
-    notify(users=firm_users(firm.pk), key=f"blacklist-{entry.pk}-firm",
-           title=_("本企业已列入失信黑名单"), body=body, url=url)
-    notify(users=_district_users(entry), key=f"blacklist-{entry.pk}-district",
-           title=_("%(f)s 已列入失信黑名单，请打印抄告函和建议函") % {"f": firm.name}, body=body,
-           url=reverse("enterprises:credit_blacklist_notice", args=[entry.pk]))
+    handoff("blacklist.listed", place=Place.of(firms=[firm.pk]), key=str(entry.pk),
+            title=_("本企业已列入失信黑名单"), body=body, url=url)
+    handoff("blacklist.letters_due", place=_listing_place(entry), key=str(entry.pk),
+            title=_("%(f)s 已列入失信黑名单，请打印抄告函和建议函") % {"f": firm.name}, body=body,
+            url=url)  # the credit file lists the entry with both letters to print
     streets = set(Estate.objects.filter(firm=firm).values_list("community__street_id", flat=True))
-    if streets:
-        notify(users=User.objects.filter(roles__role=Role.STREET_STAFF, roles__street_id__in=streets,
-                                         is_active=True).distinct(),
-               key=f"blacklist-{entry.pk}-street", title=_("警示：%(f)s 已列入失信黑名单") % {"f": firm.name},
-               body=_("本街道有该企业服务的小区。%(b)s") % {"b": body}, url=url)
+    handoff("blacklist.street_warned", place=Place.of(streets=streets), key=str(entry.pk),
+            title=_("警示：%(f)s 已列入失信黑名单") % {"f": firm.name},
+            body=_("本街道有该企业服务的小区。%(b)s") % {"b": body}, url=url)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from accounts.notices import Place
 from accounts.scope import scope_of
 from communities.models import District, Street
 
@@ -164,21 +165,14 @@ def deadline_text(deadline: datetime.datetime | None) -> str:
     return _deadline_text(deadline)
 
 
-def unit_users(unit: Unit):
-    """The users who act for `unit` (whom its notifications go to)."""
-    from django.db.models import Q
-
+def unit_place(unit: Unit) -> Place:
+    """A unit as a place of accounts.notices, whose levels say who is told: the city (its administrators),
+    a district (its administrators and staff, the keepers) or a street (with its district)."""
     if unit.kind == "city":
-        users = User.objects.filter(Q(roles__role=Role.CITY_ADMIN) | Q(is_superuser=True))
-    elif unit.kind == "district":
-        users = User.objects.filter(roles__role__in=KEEPER_ROLES["district"], roles__district_id=unit.district_id)
-    else:
-        users = User.objects.filter(roles__role__in=KEEPER_ROLES["street"], roles__street_id=unit.street_id)
-    return users.filter(is_active=True).distinct()
-
-
-def firm_users(firm_id: int):
-    return User.objects.filter(roles__role=Role.FIRM_USER, roles__firm_id=firm_id, is_active=True).distinct()
+        return Place.of(city=True)
+    if unit.kind == "street":
+        return Place.of(streets=[unit.street_id], districts=[unit.district_id])
+    return Place.of(districts=[unit.district_id])
 
 
 def may_print_letters(user: User, entry) -> bool:

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.services import notify
+from accounts.notices import Place, handoff
 from communities.models import Estate
 from workdays.selectors import add_working_days
 
@@ -44,11 +44,10 @@ from .permissions import (
     create_refusal,
     deadline_text,
     decide_refusal,
-    firm_users,
     object_refusal,
     repair_refusal,
     unit_of,
-    unit_users,
+    unit_place,
 )
 from .policy import MEDIA_EXPOSURE, MEDIA_EXPOSURE_THIRD, add_months, policy_for, rule_for
 
@@ -115,12 +114,12 @@ def _notify_firm(record: CreditRecord, now: datetime.datetime) -> CreditRecord:
     _step(record, A.NOTIFY, None, now=now, comment=_("异议期至 %(d)s（%(n)d 个工作日）") % {"d": deadline_text(deadline), "n": days},
           notified_at=now, objection_deadline=deadline)
     sign = "+" if record.points > 0 else ""
-    notify(users=firm_users(record.firm_id), key=f"credit-record-{record.pk}-notified",
-           title=_("拟记入信用档案：%(t)s") % {"t": record.title[:60]},
-           body=_("%(k)s %(s)s%(p)d 分，记录单位：%(u)s。如有异议，请于 %(d)s 前在平台提出。") % {
-               "k": record.get_kind_display(), "s": sign, "p": record.points, "u": record.recording_unit_name,
-               "d": deadline_text(deadline)},
-           url=record_url(record))
+    handoff("credit.record_notified", place=Place.of(firms=[record.firm_id]), key=str(record.pk),
+            title=_("拟记入信用档案：%(t)s") % {"t": record.title[:60]},
+            body=_("%(k)s %(s)s%(p)d 分，记录单位：%(u)s。如有异议，请于 %(d)s 前在平台提出。") % {
+                "k": record.get_kind_display(), "s": sign, "p": record.points, "u": record.recording_unit_name,
+                "d": deadline_text(deadline)},
+            url=record_url(record))
     return record
 
 
@@ -270,11 +269,11 @@ def credit_objection_submit(*, actor: User, record: CreditRecord, reason: str,
                                                submitted_at=now)
     _step(record, A.OBJECT, actor, now=now, comment=reason.strip())
     deciding = unit_of(record).above()
-    notify(users=unit_users(deciding), key=f"credit-objection-{objection.pk}",
-           title=_("信用记录异议待处理：%(f)s") % {"f": record.firm.name},
-           body=_("%(f)s 对“%(t)s”提出异议：%(r)s") % {"f": record.firm.name, "t": record.title[:60],
-                                                  "r": reason.strip()[:120]},
-           url=record_url(record))
+    handoff("credit.objection_filed", place=unit_place(deciding), key=str(objection.pk),
+            title=_("信用记录异议待处理：%(f)s") % {"f": record.firm.name},
+            body=_("%(f)s 对“%(t)s”提出异议：%(r)s") % {"f": record.firm.name, "t": record.title[:60],
+                                                   "r": reason.strip()[:120]},
+            url=record_url(record), actor=actor)
     return objection
 
 
@@ -303,9 +302,10 @@ def credit_objection_decide(*, actor: User, objection: CreditObjection, upheld: 
                                          "t": record.title[:60], "r": decision.strip()})
     else:
         _step(record, A.DISMISS, actor, now=now, comment=decision.strip())
-    notify(users=firm_users(record.firm_id), key=f"credit-objection-{objection.pk}-decided",
-           title=_("信用记录异议已处理：%(s)s") % {"s": objection.get_status_display()},
-           body=_("“%(t)s”：%(d)s") % {"t": record.title[:60], "d": decision.strip()[:120]}, url=record_url(record))
+    handoff("credit.objection_decided", place=Place.of(firms=[record.firm_id]), key=str(objection.pk),
+            title=_("信用记录异议已处理：%(s)s") % {"s": objection.get_status_display()},
+            body=_("“%(t)s”：%(d)s") % {"t": record.title[:60], "d": decision.strip()[:120]}, url=record_url(record),
+            actor=actor)
     return objection
 
 
@@ -324,8 +324,9 @@ def credit_record_repair(*, actor: User, record: CreditRecord, reason: str, now:
           repaired_by=actor)
     blacklist.after_record_ended(record=record, today=today, actor=actor,
                                  reason=_("信用记录“%(t)s”已信用修复：%(r)s") % {"t": record.title[:60], "r": reason.strip()})
-    notify(users=firm_users(record.firm_id), key=f"credit-record-{record.pk}-repaired",
-           title=_("信用修复：%(t)s") % {"t": record.title[:60]}, body=reason.strip()[:200], url=record_url(record))
+    handoff("credit.record_repaired", place=Place.of(firms=[record.firm_id]), key=str(record.pk),
+            title=_("信用修复：%(t)s") % {"t": record.title[:60]}, body=reason.strip()[:200], url=record_url(record),
+            actor=actor)
     return record
 
 

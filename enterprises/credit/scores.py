@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from accounts.services import notify
+from accounts.notices import Place, handoff
 
 from ..models import (
     CreditPolicy,
@@ -40,7 +40,7 @@ from ..models import (
     Firm,
 )
 from . import blacklist
-from .permissions import firm_users, is_city_admin
+from .permissions import is_city_admin
 from .policy import policy_for
 
 Y = CreditYearStatus
@@ -226,7 +226,8 @@ def credit_year_publish(*, actor: User, credit_year: CreditYear, today: datetime
                stamp=lambda cy: {"published_at": now, "published_on": today, "published_by": actor})
     blacklist.list_for_year(credit_year=cy, today=today)
     for score in CreditScore.objects.filter(credit_year=cy).select_related("firm"):
-        notify(users=firm_users(score.firm_id), key=f"credit-score-{cy.year}-{score.firm_id}",
-               title=_("%(y)d 年度信用记分已公布：%(s)d 分（%(l)s 级）") % {"y": cy.year, "s": score.score, "l": score.level},
-               url=reverse("enterprises:credit_file", args=[score.firm_id]))
+        handoff("credit.score_published", place=Place.of(firms=[score.firm_id]), key=f"{cy.year}:{score.firm_id}",
+                title=_("%(y)d 年度信用记分已公布：%(s)d 分（%(l)s 级）") % {
+                    "y": cy.year, "s": score.score, "l": score.level},
+                url=reverse("enterprises:credit_file", args=[score.firm_id]), actor=actor)
     return cy

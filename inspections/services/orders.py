@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
+from accounts.models import User
+from accounts.notices import Place, handoff
 from accounts.scope import scope_of
-from accounts.services import notify
 from communities.models import Estate, Street
 from communities.selectors import current_policy
 from enterprises.credit.writers import credit_for_overdue_order
@@ -59,7 +59,7 @@ def _may_act(user: User, order: RectificationOrder, who: str) -> bool:
     return False
 
 
-def _transition(*, order: RectificationOrder, action: str, actor: User | None, comment: str = "") -> RectificationOrder:
+def _transition(*, order: RectificationOrder, action: str, actor: User | None, comment: str = "") -> OrderEvent:
     sources, target, who = TRANSITIONS[action]
     if order.status not in sources:
         raise ValidationError(
@@ -67,9 +67,10 @@ def _transition(*, order: RectificationOrder, action: str, actor: User | None, c
         )
     if who != "system" and (actor is None or not _may_act(actor, order, who)):
         raise ValidationError(_("您无权对该整改通知执行此操作。"))
-    OrderEvent.objects.create(order=order, actor=actor, from_status=order.status, to_status=target, comment=comment)
+    event = OrderEvent.objects.create(order=order, actor=actor, from_status=order.status, to_status=target,
+                                      comment=comment)
     order.status = target
-    return order
+    return event
 
 
 def _locked(order: RectificationOrder) -> RectificationOrder:
@@ -150,9 +151,9 @@ def order_issue(*, actor: User, estate: Estate, problem: str, deadline: datetime
             OrderPhoto.objects.create(order=order, side="problem", image=p.image.name, uploaded_by=p.uploaded_by)
     for upload in photos or []:
         OrderPhoto.objects.create(order=order, side="problem", image=upload, uploaded_by=actor)
-    _notify_firm(order, _("新的整改通知 %(n)s") % {"n": order.number},
-                 _("%(estate)s：%(problem)s，整改期限 %(d)s。") % {
-                     "estate": estate.name, "problem": order.problem[:80], "d": deadline})
+    _notice(order, "order.issued", key=str(order.pk), actor=actor, title=_("新的整改通知 %(n)s") % {"n": order.number},
+            body=_("%(estate)s：%(problem)s，整改期限 %(d)s。") % {
+                "estate": estate.name, "problem": order.problem[:80], "d": deadline})
     return order
 
 
@@ -164,14 +165,14 @@ def order_answer(*, actor: User, order: RectificationOrder, answer: str, photos:
         raise ValidationError({"answer": _("请填写整改情况。")})
     for upload in photos or []:
         validate_image(upload)
-    _transition(order=order, action="answer", actor=actor, comment=answer.strip())
+    event = _transition(order=order, action="answer", actor=actor, comment=answer.strip())
     order.answer = answer.strip()
     order.answered_at = now
     order.save(update_fields=["status", "answer", "answered_at"])
     for upload in photos or []:
         OrderPhoto.objects.create(order=order, side="answer", image=upload, uploaded_by=actor)
-    _notify_street(order, _("整改通知 %(n)s 已回复，待验收") % {"n": order.number}, order.answer[:120],
-                   key_suffix=f"answered-{order.events.count()}")
+    _notice(order, "order.answered", key=f"{order.pk}:{event.pk}", actor=actor,
+            title=_("整改通知 %(n)s 已回复，待验收") % {"n": order.number}, body=order.answer[:120])
     return order
 
 
@@ -185,7 +186,8 @@ def order_accept(*, actor: User, order: RectificationOrder, comment: str = "",
     order.closed_at = now
     order.followup_inspection = followup_inspection
     order.save(update_fields=["status", "closed_at", "followup_inspection"])
-    _notify_firm(order, _("整改通知 %(n)s 已验收关闭") % {"n": order.number}, comment, key_suffix="closed")
+    _notice(order, "order.accepted", key=str(order.pk), actor=actor,
+            title=_("整改通知 %(n)s 已验收关闭") % {"n": order.number}, body=comment)
     return order
 
 
@@ -194,10 +196,10 @@ def order_reject(*, actor: User, order: RectificationOrder, reason: str) -> Rect
     order = _locked(order)
     if not reason.strip():
         raise ValidationError({"reason": _("退回时请填写原因。")})
-    _transition(order=order, action="reject", actor=actor, comment=reason.strip())
+    event = _transition(order=order, action="reject", actor=actor, comment=reason.strip())
     order.save(update_fields=["status"])
-    _notify_firm(order, _("整改通知 %(n)s 被退回重改") % {"n": order.number}, reason.strip(),
-                 key_suffix=f"returned-{order.events.count()}")
+    _notice(order, "order.returned", key=f"{order.pk}:{event.pk}", actor=actor,
+            title=_("整改通知 %(n)s 被退回重改") % {"n": order.number}, body=reason.strip())
     return order
 
 
@@ -209,6 +211,8 @@ def order_cancel(*, actor: User, order: RectificationOrder, reason: str, now: da
     _transition(order=order, action="cancel", actor=actor, comment=reason.strip())
     order.closed_at = now
     order.save(update_fields=["status", "closed_at"])
+    _notice(order, "order.cancelled", key=str(order.pk), actor=actor,
+            title=_("整改通知 %(n)s 已撤销") % {"n": order.number}, body=reason.strip())
     return order
 
 
@@ -236,8 +240,8 @@ def mark_overdue_orders(*, now: datetime.datetime) -> int:
             order.save(update_fields=["status"])
             title = _("整改通知 %(n)s 已逾期") % {"n": order.number}
             body = _("%(estate)s 的整改通知已超过期限 %(d)s。") % {"estate": order.estate.name, "d": order.deadline}
-            _notify_firm(order, title, body, key_suffix="overdue")
-            _notify_street(order, title, body, key_suffix="overdue")
+            # Once per order (an order returned after its deadline and overdue again is not told twice).
+            _notice(order, "order.overdue", key=str(order.pk), actor=None, title=title, body=body)
             # The firm's credit file: one bad record per order (idempotent), the firm told of it.
             credit_for_overdue_order(order=order, today=today, now=now)
             marked += 1
@@ -248,15 +252,12 @@ def _order_url(order):
     return reverse("inspections:order_detail", args=[order.pk])
 
 
-def _notify_firm(order, title, body, key_suffix="issued"):
-    users = User.objects.filter(roles__role=Role.FIRM_USER, roles__firm_id=order.firm_id).distinct()
-    notify(users=users, key=f"order-{order.pk}-{key_suffix}", title=title, body=body, url=_order_url(order))
-
-
-def _notify_street(order, title, body, key_suffix):
-    street_id = order.estate.community.street_id
-    users = User.objects.filter(roles__role=Role.STREET_STAFF, roles__street_id=street_id).distinct()
-    notify(users=users, key=f"order-{order.pk}-{key_suffix}", title=title, body=body, url=_order_url(order))
+def _notice(order: RectificationOrder, event: str, *, key: str, actor: User | None, title: str, body: str = "") -> int:
+    """Tell whoever accounts.notices.HANDOFFS names for this step of the order: the firm it was issued to,
+    the street of its estate."""
+    street_id = Estate.objects.filter(pk=order.estate_id).values_list("community__street_id", flat=True).first()
+    return handoff(event, place=Place.of(firms=[order.firm_id], streets=[street_id]), key=key, title=title,
+                   body=body, url=_order_url(order), actor=actor)
 
 
 __all__ = ["TRANSITIONS", "allowed_actions", "order_issue", "order_answer", "order_accept", "order_reject",

@@ -63,7 +63,7 @@ def test_one_call_flagging_several_cases_writes_each_event_and_tells_the_distric
     # As an import leaves them: written, not yet flagged (the import flags once, at its end).
     Complaint.objects.filter(pk__in=[c.pk for c in made]).update(supervision_flagged=False)
     ComplaintEvent.objects.filter(action=Action.FLAG_REPEATED).delete()
-    Notification.objects.filter(key__contains="flagged").delete()
+    Notification.objects.filter(key__startswith="complaint.flagged").delete()
 
     assert svc.complaints_flag_repeated(estate_ids=[world.estate_a1.pk, world.estate_a2.pk],
                                         now=at(2026, 12, 1, 15)) == 2
@@ -72,7 +72,7 @@ def test_one_call_flagging_several_cases_writes_each_event_and_tells_the_distric
     events = ComplaintEvent.objects.filter(action=Action.FLAG_REPEATED)
     assert sorted(events.values_list("complaint_id", flat=True)) == sorted(flagged)
     assert {e.comment for e in events} == {"同一小区在 3 天内收到 3 次以上投诉，提请区督办。"}
-    told = Notification.objects.filter(key__startswith="complaints:flagged:")
+    told = Notification.objects.filter(key__startswith="complaint.flagged_many:")
     assert sorted(told.values_list("user__username", flat=True)) == sorted(
         [world.users["district_admin"].username, world.users["district_staff"].username])
     assert told.first().title == "2 件投诉工单提请区督办（2 个小区多次投诉）"

@@ -211,7 +211,7 @@ def test_return_goes_back_to_the_street_and_a_reassignment_is_a_new_handling(wor
     c = svc.complaint_return(actor=world.users["firm_user"], complaint=c, reason="地址不在本小区", now=NOW)
     assert c.status == Status.RETURNED and c.handled_by_id is None and c.sign_due_at is None
     assert FirmHandling.objects.get(pk=first).ended_at == NOW
-    assert Notification.objects.filter(user=world.users["street_staff"], key__contains=":return:").count() == 1
+    assert Notification.objects.filter(user=world.users["street_staff"], key__startswith="complaint.returned:").count() == 1
     c = svc.complaint_assign(actor=world.users["street_staff"], complaint=c, now=at(2026, 12, 1, 11))
     assert c.handled_by_id != first and c.status == Status.ASSIGNED
     assert action_refusal(world.users["firm_user"], c, Action.SIGN, NOW) is None
@@ -246,7 +246,7 @@ def test_assign_needs_an_estate_with_a_serving_firm(world, make_complaint):
     # Triage: matching places the order on an estate (and its street).
     moved = svc.complaint_match(actor=world.users["street_staff"], complaint=triage, estate=world.estate_b1, now=NOW)
     assert (moved.estate, moved.street, moved.firm) == (world.estate_b1, world.beizhuang, world.firm2)
-    assert Notification.objects.filter(user=world.users["street_staff2"], key__contains=":match:").count() == 1
+    assert Notification.objects.filter(user=world.users["street_staff2"], key__startswith="complaint.matched:").count() == 1
     with pytest.raises(ValidationError, match="管城回族区|山亭区"):
         svc.complaint_match(actor=world.users["district_admin"], complaint=moved, estate=world.estate_c1, now=NOW)
 
@@ -283,7 +283,7 @@ def test_receive_keeps_policy_firm_and_refuses_a_second_hotline_number(world, ca
     assert c.number.startswith("TS20261201-") and len(c.tracking_code) == 10
     assert c.events.get().action == Action.RECEIVE
     # The street's staff are told of an order that arrived without one of them.
-    assert Notification.objects.filter(user=world.users["street_staff"], key__contains=":receive:").count() == 1
+    assert Notification.objects.filter(user=world.users["street_staff"], key__startswith="complaint.received:").count() == 1
     with pytest.raises(ValidationError, match="GD2026120100012 已登记"):
         svc.complaint_receive(**kw)
 

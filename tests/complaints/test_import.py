@@ -251,7 +251,7 @@ def test_big_run_is_queued_through_the_outbox_and_the_task_imports_it(world, upl
     run.refresh_from_db()
     assert (run.status, run.created_count, run.processed_rows, run.finished_at) == (ImportStatus.DONE, 3, 3, NOW)
     # the uploader is told once (the page was left)
-    assert world.users["street_staff"].notifications.filter(key=f"complaint-import:{run.pk}:done").count() == 1
+    assert world.users["street_staff"].notifications.filter(key=f"complaint_import.done:{run.pk}").count() == 1
     # delivered twice: the second run leaves it alone
     assert import_run_execute(run_id=run.pk, now=NOW)["status"] == ImportStatus.DONE
     assert Complaint.objects.count() == 3

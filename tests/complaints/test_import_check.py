@@ -49,7 +49,7 @@ def upload(world, mapping):
 
 
 def checked_notes(user, run):
-    return list(user.notifications.filter(key=f"complaint-import:{run.pk}:checked"))
+    return list(user.notifications.filter(key=f"complaint_import.checked:{run.pk}"))
 
 
 def stored_files(root):

@@ -42,7 +42,7 @@ def test_a_merged_report_is_no_candidate_and_an_order_without_estate_has_none(wo
 
 
 def district_told(world, case):
-    return [Notification.objects.filter(user=world.users[p], key=f"complaint:{case.pk}:flagged:district").count()
+    return [Notification.objects.filter(user=world.users[p], key=f"complaint.flagged:{case.pk}").count()
             for p in ("district_admin", "district_staff", "street_staff", "district_admin_gc")]
 
 

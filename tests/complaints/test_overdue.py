@@ -1,5 +1,5 @@
 """The hourly overdue job: each late clock marked once, each escalation step sent once (firm, street, district),
-and the hand-off notifications declared in HANDOFFS.
+and the hand-off notifications declared in accounts.notices.HANDOFFS (the `complaint.*` events).
 
 Default policy: escalate_after = 1 working day. An order assigned Friday 2025-09-26 16:00 must be signed for by
 24:00 Sunday 09-28 (调休): the firm is told at 09-29 00:00, the street one working day later (24:00 Monday
@@ -15,7 +15,8 @@ from django.utils import timezone
 from accounts.models import Notification
 from complaints import services as svc
 from complaints.models import Action, Satisfaction, Status
-from complaints.services import HANDOFFS
+from accounts.notices import HANDOFFS
+from complaints.services.notices import EVENTS
 from complaints.tasks import mark_overdue_task
 
 from .conftest import at
@@ -30,8 +31,10 @@ def run_job(moment):
 
 
 def keys_of(user, complaint):
-    return sorted(Notification.objects.filter(user=user, key__startswith=f"complaint:{complaint.pk}:")
-                  .exclude(key__contains=":receive:").exclude(key__contains=":assign:")
+    """The keys of the escalation notices of `complaint` the user holds
+    (complaint.overdue.<level>:<pk>:h<handling>:<clock>:<step>)."""
+    return sorted(Notification.objects.filter(user=user, key__startswith="complaint.overdue.",
+                                              key__contains=f":{complaint.pk}:h")
                   .values_list("key", flat=True))
 
 
@@ -53,23 +56,23 @@ def test_sign_clock_escalates_firm_street_district_each_once(world, late_sign):
     assert run_job(at(2025, 9, 29, 0, 0)) == 1
     c.refresh_from_db()
     assert (c.sign_overdue, c.sign_escalation) == (True, 1)
-    assert keys_of(u["firm_user"], c) == [f"complaint:{pk}:h{h}:sign:1:firm"]
+    assert keys_of(u["firm_user"], c) == [f"complaint.overdue.firm:{pk}:h{h}:sign:1"]
     assert keys_of(u["street_staff"], c) == []
     assert run_job(at(2025, 9, 29, 1, 0)) == 0  # the next hour: nothing new
     assert run_job(at(2025, 9, 29, 23, 0)) == 0
 
     run_job(at(2025, 9, 30, 0, 0))
-    assert keys_of(u["street_staff"], c) == [f"complaint:{pk}:h{h}:sign:2:street"]
+    assert keys_of(u["street_staff"], c) == [f"complaint.overdue.street:{pk}:h{h}:sign:2"]
     assert keys_of(u["district_admin"], c) == []
 
     run_job(at(2025, 10, 1, 0, 0))
     run_job(at(2025, 10, 1, 0, 0))  # twice
     run_job(at(2025, 10, 1, 1, 0))
     for persona in ("district_admin", "district_staff"):
-        assert keys_of(u[persona], c) == [f"complaint:{pk}:h{h}:sign:3:district"]
+        assert keys_of(u[persona], c) == [f"complaint.overdue.district:{pk}:h{h}:sign:3"]
     # One notification per step and user; one OVERDUE event; nobody else told.
-    assert keys_of(u["firm_user"], c) == [f"complaint:{pk}:h{h}:sign:1:firm"]
-    assert keys_of(u["street_staff"], c) == [f"complaint:{pk}:h{h}:sign:2:street"]
+    assert keys_of(u["firm_user"], c) == [f"complaint.overdue.firm:{pk}:h{h}:sign:1"]
+    assert keys_of(u["street_staff"], c) == [f"complaint.overdue.street:{pk}:h{h}:sign:2"]
     for persona in ("firm_user2", "street_staff2", "community_clerk", "district_admin_gc", "city_admin"):
         assert keys_of(u[persona], c) == []
     assert c.events.filter(action=Action.OVERDUE).count() == 1
@@ -100,9 +103,9 @@ def test_answer_clock_escalates_on_its_own_after_a_late_signing(world, late_sign
     run_job(at(2025, 10, 16, 0, 0))
     run_job(at(2025, 10, 16, 0, 0))
     h = c.handled_by_id
-    assert keys_of(u["firm_user"], c) == [f"complaint:{c.pk}:h{h}:answer:1:firm", f"complaint:{c.pk}:h{h}:sign:1:firm"]
-    assert f"complaint:{c.pk}:h{h}:answer:2:street" in keys_of(u["street_staff"], c)
-    assert f"complaint:{c.pk}:h{h}:answer:3:district" in keys_of(u["district_staff"], c)
+    assert keys_of(u["firm_user"], c) == [f"complaint.overdue.firm:{c.pk}:h{h}:answer:1", f"complaint.overdue.firm:{c.pk}:h{h}:sign:1"]
+    assert f"complaint.overdue.street:{c.pk}:h{h}:answer:2" in keys_of(u["street_staff"], c)
+    assert f"complaint.overdue.district:{c.pk}:h{h}:answer:3" in keys_of(u["district_staff"], c)
     c.refresh_from_db()
     assert (c.answer_overdue, c.answer_escalation) == (True, 3)
 
@@ -125,23 +128,26 @@ def test_a_reassignment_runs_new_escalation_steps(world, late_sign):
     # New clock: 1 working day after Monday 09-29 -> 24:00 09-30.
     assert c.sign_due_at == at(2025, 10, 1, 0, 0)
     run_job(at(2025, 10, 1, 0, 0))
-    assert len([k for k in keys_of(u["firm_user"], c) if ":sign:1:" in k]) == 2
+    assert len([k for k in keys_of(u["firm_user"], c) if k.endswith(":sign:1")]) == 2
 
 
 # --- hand-offs ----------------------------------------------------------------------------------------------
 
 def test_handoffs_are_declared_once_for_who_waits(world):
-    assert HANDOFFS[Action.ASSIGN] == ("firm",)
-    assert HANDOFFS[Action.REOPEN] == ("firm",)
-    assert HANDOFFS[Action.URGE] == ("firm",)
-    assert HANDOFFS[Action.RETURN] == ("street",)
-    assert HANDOFFS[Action.ANSWER] == ("street",)
-    assert HANDOFFS[Action.EXTEND_REQUEST] == ("street",)
-    assert HANDOFFS[Action.FLAG_REPEATED] == ("district",)
+    assert HANDOFFS[EVENTS[Action.ASSIGN]] == ("firm",)
+    assert HANDOFFS[EVENTS[Action.REOPEN]] == ("firm",)
+    assert HANDOFFS[EVENTS[Action.URGE]] == ("firm",)
+    assert HANDOFFS[EVENTS[Action.RETURN]] == ("street",)
+    assert HANDOFFS[EVENTS[Action.ANSWER]] == ("street",)
+    assert HANDOFFS[EVENTS[Action.EXTEND_REQUEST]] == ("street",)
+    assert HANDOFFS[EVENTS[Action.FLAG_REPEATED]] == ("district",)
+    # the escalation of a late clock, one level per step
+    assert [HANDOFFS[f"complaint.overdue.{level}"] for level in ("firm", "street", "district")] == [
+        ("firm",), ("street",), ("district",)]
 
 
 def told(user, complaint, action):
-    return Notification.objects.filter(user=user, key__startswith=f"complaint:{complaint.pk}:{action}:").count()
+    return Notification.objects.filter(user=user, key__startswith=f"{EVENTS[action]}:{complaint.pk}:").count()
 
 
 def test_handoff_notifications_reach_the_next_in_line_and_never_the_actor(world, make_complaint):
@@ -189,5 +195,6 @@ def test_two_workers_at_once_mark_once_and_send_each_step_once(world, late_sign)
     assert errors == [] and sorted(results) == [0, 1]
     c = late_sign
     assert c.events.filter(action=Action.OVERDUE).count() == 1
-    for persona, step in (("firm_user", "1:firm"), ("street_staff", "2:street"), ("district_admin", "3:district")):
-        assert keys_of(world.users[persona], c) == [f"complaint:{c.pk}:h{c.handled_by_id}:sign:{step}"]
+    for persona, level, step in (("firm_user", "firm", 1), ("street_staff", "street", 2),
+                                 ("district_admin", "district", 3)):
+        assert keys_of(world.users[persona], c) == [f"complaint.overdue.{level}:{c.pk}:h{c.handled_by_id}:sign:{step}"]

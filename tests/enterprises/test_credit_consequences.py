@@ -54,9 +54,10 @@ def test_listing_takes_the_firm_out_of_the_pool_and_warns_firm_district_and_stre
     w.firm1.refresh_from_db()
     assert not w.firm1.in_public_benefit_pool
     assert w.firm1.history.first().history_change_reason == "列入失信黑名单，移出公益性物业服务企业库"
-    told = {key: set(Notification.objects.filter(key=f"blacklist-{w.entry.pk}-{key}").values_list("user__username", flat=True))
-            for key in ("firm", "district", "street")}
-    assert told == {"firm": {"firm_user"}, "district": {"district_admin", "district_staff"}, "street": {"street_staff"}}
+    told = {event: set(Notification.objects.filter(key=f"{event}:{w.entry.pk}").values_list("user__username", flat=True))
+            for event in ("blacklist.listed", "blacklist.letters_due", "blacklist.street_warned")}
+    assert told == {"blacklist.listed": {"firm_user"}, "blacklist.letters_due": {"district_admin", "district_staff"},
+                    "blacklist.street_warned": {"street_staff"}}
 
 
 def test_a_listed_firm_signs_no_new_contract(listed):

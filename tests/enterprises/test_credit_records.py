@@ -95,7 +95,7 @@ def test_overdue_job_twice_writes_one_record_and_tells_the_firm_once(credit_worl
     # 2025-03-11 (Tuesday) + 5 working days: Wed 12 … Tue 18 -> the window ends at 24:00 on 03-18.
     assert record.objection_deadline == at(datetime.date(2025, 3, 19), 0)
     assert [e.action for e in record.events.all()] == [CreditAction.PROPOSE, CreditAction.NOTIFY]
-    notes = Notification.objects.filter(key=f"credit-record-{record.pk}-notified")
+    notes = Notification.objects.filter(key=f"credit.record_notified:{record.pk}")
     assert [n.user.username for n in notes] == ["firm_user"]
     assert "2025-03-18" in notes[0].body
 
@@ -203,7 +203,7 @@ def test_objection_goes_to_the_level_above_and_never_to_the_objector_or_the_reco
     credit_record_confirm(actor=w.users["district_staff"], record=record, now=at(datetime.date(2025, 3, 12)))
     objection = credit_objection_submit(actor=w.users["firm_user"], record=record, reason="期限内已整改",
                                         now=at(datetime.date(2025, 3, 13)))
-    told = Notification.objects.filter(key=f"credit-objection-{objection.pk}").values_list("user__username", flat=True)
+    told = Notification.objects.filter(key=f"credit.objection_filed:{objection.pk}").values_list("user__username", flat=True)
     assert list(told) == ["city_admin"]
     for persona, message in (("firm_user", "不能处理本人或本企业提出的异议"),
                              ("district_staff", "记录人或确认人不能处理"),
@@ -221,7 +221,7 @@ def test_objection_goes_to_the_level_above_and_never_to_the_objector_or_the_reco
                             decision="逾期事实清楚", now=at(datetime.date(2025, 3, 14)))
     record.refresh_from_db()
     assert record.status == CreditStatus.CONFIRMED
-    assert Notification.objects.filter(key=f"credit-objection-{objection.pk}-decided", user__username="firm_user").exists()
+    assert Notification.objects.filter(key=f"credit.objection_decided:{objection.pk}", user__username="firm_user").exists()
     with pytest.raises(ValidationError, match="不能重复提出"):
         credit_objection_submit(actor=w.users["firm_user"], record=record, reason="再议",
                                 now=at(datetime.date(2025, 3, 15)))
@@ -293,7 +293,7 @@ def test_manual_award_inside_its_range_is_told_to_the_firm(credit_world):
     w = credit_world
     record = manual(w, points=2)
     assert (record.kind, record.points, record.status, record.document_name) == ("good", 2, "notified", "表彰决定.pdf")
-    assert Notification.objects.filter(user=w.users["firm_user"], key=f"credit-record-{record.pk}-notified").exists()
+    assert Notification.objects.filter(user=w.users["firm_user"], key=f"credit.record_notified:{record.pk}").exists()
 
 
 # --- repair -------------------------------------------------------------------------------------------------------

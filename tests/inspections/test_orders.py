@@ -159,9 +159,9 @@ def test_overdue_job_marks_once_and_notifies_once(world):
     late.refresh_from_db(); on_time.refresh_from_db(); answered.refresh_from_db()  # noqa: E702
     assert (late.status, on_time.status, answered.status) == (S.OVERDUE, S.ISSUED, S.ANSWERED)
     assert late.events.filter(to_status=S.OVERDUE, actor__isnull=True).count() == 1
-    assert Notification.objects.filter(user=world.users["firm_user"], key__startswith="order-").count() == 1
+    assert Notification.objects.filter(user=world.users["firm_user"], key__startswith="order.overdue:").count() == 1
     # … and of the bad credit record the overdue order writes (enterprises/credit), once too.
-    assert Notification.objects.filter(user=world.users["firm_user"], key__startswith="credit-record-").count() == 1
+    assert Notification.objects.filter(user=world.users["firm_user"], key__startswith="credit.record_notified:").count() == 1
     assert Notification.objects.filter(user=world.users["street_staff"]).count() == 1
     assert not Notification.objects.filter(user=world.users["street_staff2"]).exists()
     # The firm may still answer an overdue order.

@@ -72,7 +72,7 @@ def test_with_the_broker_down_the_page_answers_and_the_email_waits_in_the_outbox
     assert Notification.objects.filter(user=w.users["firm_user"], url__endswith=f"/orders/{order.pk}/").exists()
     email = OutgoingEmail.objects.get()
     assert email.recipients == ["firm_user@example.gov.cn"] and email.sent_at is None
-    assert email.source == f"notification:order-{order.pk}-issued"
+    assert email.source == f"notification:order.issued:{order.pk}"
     message = OutboxMessage.objects.get()
     assert (message.task, message.args, message.sent_at, message.attempts) == ("ops.send_email", [email.pk], None, 1)
     assert "Connection refused" in message.last_error

@@ -259,7 +259,7 @@ def _check_and_record(run: ImportRun, now: datetime.datetime) -> dict:
 
 def _notify_checked(run: ImportRun):
     """One notification to the uploader, who may have left the page: the run page, 待确认 or 有误."""
-    from accounts.services import notify
+    from accounts.notices import Place, handoff
 
     if run.status == ImportStatus.UPLOADED:
         body = _("文件检查通过，待确认导入：共 %(n)s 行，将新建 %(c)s 件（%(t)s 件进入待分拣），%(d)s 件已导入过将跳过。"
@@ -270,9 +270,9 @@ def _notify_checked(run: ImportRun):
         body = _("文件有误，未导入任何工单。请按导入页列出的行修改后重新上传。")
     else:
         body = _("检查文件时发生系统错误，未导入任何工单。请稍后重新上传。")
-    notify(users=[run.uploaded_by], key=f"complaint-import:{run.pk}:checked",
-           title=_("工单文件检查完成：%(f)s") % {"f": run.original_name}, body=body,
-           url=reverse("complaints:import_detail", args=[run.pk]))
+    handoff("complaint_import.checked", place=Place.of(users=[run.uploaded_by_id]), key=str(run.pk),
+            title=_("工单文件检查完成：%(f)s") % {"f": run.original_name}, body=body,
+            url=reverse("complaints:import_detail", args=[run.pk]))
 
 
 # --------------------------------------------------------------------------- preview

@@ -347,7 +347,7 @@ def _execute(run: ImportRun, now: datetime.datetime) -> _Context | None:
 
 def _notify_done(run: ImportRun, ctx: _Context):
     """One notification to the uploader (not one per complaint): the result page, with the triage count."""
-    from accounts.services import notify
+    from accounts.notices import Place, handoff
 
     try:
         url = reverse("complaints:import_detail", args=[run.pk])
@@ -355,5 +355,5 @@ def _notify_done(run: ImportRun, ctx: _Context):
         url = ""
     body = _("新建 %(c)s 件，重复跳过 %(d)s 件，待分拣 %(t)s 件。") % {
         "c": ctx.created, "d": ctx.duplicates, "t": ctx.triage}
-    notify(users=[run.uploaded_by], key=f"complaint-import:{run.pk}:done",
-           title=_("工单导入完成：%(f)s") % {"f": run.original_name}, body=body, url=url)
+    handoff("complaint_import.done", place=Place.of(users=[run.uploaded_by_id]), key=str(run.pk),
+            title=_("工单导入完成：%(f)s") % {"f": run.original_name}, body=body, url=url)
