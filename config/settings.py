@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "complaints",
     "ops",
     "reports",
+    # The demo data (`manage.py seed_demo`): imports the apps above, imported by none; always last.
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -1,9 +1,10 @@
-"""The complaints part of `manage.py seed_demo` (communities/management/commands/_complaints_demo.py).
+"""The complaints part of `manage.py seed_demo` (demo/complaints.py).
 
 The demo is relative to the day it runs; these tests run it on fixed days (time-machine) so the figures can
 be written out by hand: 2026-12-01 (a Tuesday; the last working day before it, d(1), is Monday 11-30), and
-2026-10-09, the day after 国庆 2026, when the last weeks before it fall in 2026Q3, which the demo's ratings
-have published, so the major complaint must move into 2026Q4.
+2026-10-09, the day after 国庆 2026, when the last weeks before it fall in 2026Q3, whose rating cycle is not over
+(it is announced on 10-08, appeals run to 10-15): the demo's published quarter is 2026Q2, and the major
+complaint disqualifies in 2026Q3, still open.
 """
 import datetime
 import re
@@ -191,15 +192,18 @@ def test_demo_rerun_creates_nothing_and_restores_the_files(demo_dirs):
     assert len(numbers) == 12 and not Complaint.objects.filter(external_no__in=numbers).exists()
 
 
-def test_demo_after_national_day_moves_the_major_complaint_into_the_open_quarter(demo_dirs):
-    # 2026-10-09: d(1) is 10-08 (2026Q4); d(2)… lie before 国庆 in 2026Q3, published by the rating demo.
+def test_demo_after_national_day_keeps_the_major_complaint_in_its_unpublished_quarter(demo_dirs):
+    # 2026-10-09: d(1) is 10-08, d(2)…d(5) are 09-30, 09-29, 09-28, 09-24 (中秋 on 09-25), d(6) is 09-23.
     seed_on(datetime.datetime(2026, 10, 9, 15, 0, tzinfo=TZ))
+    # 2026Q3 cannot be published yet (its appeals run to 10-15): the demo published 2026Q2 in July.
+    assert list(RatingPeriod.objects.values_list("year", "quarter", "status")) == [(2026, 2, PeriodStatus.PUBLISHED)]
     record = Disqualification.objects.get()
-    assert (record.year, record.quarter, record.occurred_on) == (2026, 4, datetime.date(2026, 10, 8))
+    assert (record.year, record.quarter, record.occurred_on, record.withdrawn_at) == (
+        2026, 3, datetime.date(2026, 9, 23), None)
     major = Complaint.objects.get(major=True)
-    assert timezone.localtime(major.received_at).date() == datetime.date(2026, 10, 8)
-    # Its answer, two working days later, has not happened yet: it waits on the firm.
-    assert major.status == Status.SIGNED
+    assert timezone.localtime(major.received_at).date() == datetime.date(2026, 9, 23)
+    # Its answer, two working days later (09-28), has happened: it waits for the callback.
+    assert major.status == Status.ANSWERED
     assert not ComplaintEvent.objects.filter(at__gte=datetime.datetime(2026, 10, 9, tzinfo=TZ)).exists()
     statuses = Counter(Complaint.objects.values_list("status", flat=True))
-    assert (statuses[Status.SIGNED], statuses[Status.ANSWERED], sum(statuses.values())) == (4, 2, 51)
+    assert (statuses[Status.SIGNED], statuses[Status.ANSWERED], sum(statuses.values())) == (3, 3, 51)

@@ -1,4 +1,4 @@
-"""The demo's credit data (seed_demo -> communities/management/commands/_credit_demo.py): records written by
+"""The demo's credit data (seed_demo -> demo/credit.py): records written by
 the supervision cycle's own services, the overdue order with its objection waiting for the city, the stars
 of 2026Q3 through the yearly re-check, 银杉物业 at 70 and 68 and on the blacklist; a rerun adds nothing;
 and no public page shows any demo person's name or phone."""

@@ -122,7 +122,7 @@ def build_estates(cur):
 
 def build_users(cur):
     from accounts.models import Role, RoleAssignment, User
-    from communities.management.commands.seed_demo import DEMO_PASSWORD
+    from demo.world import DEMO_PASSWORD
     from communities.models import Community, District, Street
     from enterprises.models import Firm
 

@@ -1,4 +1,4 @@
-"""`python manage.py seed_demo`: the demo world for `make run`.
+"""The demo world for `make run` (`python manage.py seed_demo`, demo/management/commands/seed_demo.py).
 
 Places of 山城街道 (山亭区) and their estates come from the district's work plan
 (附件3: estates already served by a firm; 附件4: estates with no property
@@ -9,12 +9,16 @@ number. No real person's name is used.
 Idempotent: every row is looked up by its natural key and created only when
 missing (`get_or_create`), inside one transaction. A rerun creates nothing and
 changes nothing, including rows a user has edited since. Random values come
-from a fixed seed, so a fresh database always gets the same data.
+from a fixed seed and every date from the day the command runs (demo/dates.py),
+so a fresh database seeded on a given day always gets the same data.
 
-This is a data keeper's tool, so it writes with the ORM directly rather than
-through the page services, but it respects every model constraint (firm and
-firm_since together, one active contract per estate, bond limits, one active
-committee per estate).
+The places, firms, committees and users are a data keeper's work, so they are
+written with the ORM directly rather than through the page services, but
+every model constraint holds (firm and firm_since together, one active
+contract per estate, bond limits, one active committee per estate). The
+policies, the supervision cycle, credit and complaints that follow
+(demo/policies.py, supervision.py, credit.py, complaints.py) go through the
+services.
 """
 from __future__ import annotations
 
@@ -24,12 +28,6 @@ from collections import Counter
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.core.management.base import BaseCommand
-from django.db import transaction
-
-from ._credit_demo import seed_credit
-from ._supervision_demo import seed_supervision
-from ._complaints_demo import seed_complaints
 from faker import Faker
 
 from accounts.models import Role, RoleAssignment, User
@@ -49,6 +47,12 @@ from communities.models import (
 )
 from enterprises.models import ContractStatus, Firm, ServiceContract
 from enterprises.validators import generate_credit_code
+
+from .complaints import seed_complaints
+from .credit import seed_credit
+from .dates import DemoDates
+from .policies import seed_policies
+from .supervision import seed_supervision
 
 SEED = 20260101
 DEMO_PASSWORD = "Demo-2026-portal"
@@ -460,7 +464,8 @@ class Seeder:
             self._get_or_create(RoleAssignment, user=user, role=role, **target)
 
     # -- all --------------------------------------------------------------------
-    def run(self):
+    def run(self, dates: DemoDates):
+        """Everything, dated from `dates` (the one moment the command read)."""
         for name in (SHANTING, GUANCHENG):
             self.district(name)
         self.street(SHANTING, SHANCHENG)
@@ -483,23 +488,12 @@ class Seeder:
             estates = self.seed_generated(GUANCHENG, street_name, rows)
             self.seed_committees(estates, filed=2, pending=1, standin=0)
         self.seed_users()
-        seed_supervision(shanting=self.districts[SHANTING], guancheng=self.districts[GUANCHENG],
-                         managed=managed, say=lambda label, n: self.created.update({label: n}))
-        seed_credit(say=lambda label, n: self.created.update({label: n}))
-        seed_complaints(districts=list(self.districts.values()), say=lambda label, n: self.created.update({label: n}))
+        say = self.say
+        seed_policies(dates=dates, shanting=self.districts[SHANTING], guancheng=self.districts[GUANCHENG], say=say)
+        seed_supervision(dates=dates, shanting=self.districts[SHANTING], guancheng=self.districts[GUANCHENG],
+                         managed=managed, say=say)
+        seed_credit(dates=dates, say=say)
+        seed_complaints(districts=list(self.districts.values()), say=say, now=dates.now)
 
-
-class Command(BaseCommand):
-    help = "Create the demo districts, estates, firms, committees and users (idempotent)."
-
-    def handle(self, *args, **options):
-        seeder = Seeder()
-        with transaction.atomic():
-            seeder.run()
-        if seeder.created:
-            for label, count in sorted(seeder.created.items()):
-                self.stdout.write(f"  created {count:4d} {label}")
-            self.stdout.write(self.style.SUCCESS(
-                f"Demo data ready. Demo users' password: {DEMO_PASSWORD}"))
-        else:
-            self.stdout.write(self.style.SUCCESS("Demo data already present: nothing to do."))
+    def say(self, label: str, n: int) -> None:
+        self.created.update({label: n})

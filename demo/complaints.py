@@ -1,6 +1,6 @@
 """Demo data for complaints (投诉), through the services, relative to the day seed_demo runs.
 
-Called by seed_demo after the supervision demo. A month of 山城街道's complaints is played back in time
+Called by seed_demo after the supervision demo (demo/supervision.py). A month of 山城街道's complaints is played back in time
 order: every step (receive, import, assign, sign, answer, callback, close, return, extension, reopen,
 merge, 催办, 督办, the major complaint, an exclusion) is a service call whose `now=` is the moment it
 happened, and the overdue job runs every hour in between (at minute 5, as beat runs it), so due times,
@@ -568,9 +568,8 @@ def _write_week_file(*, street: Street, now: datetime.datetime) -> Path:
     return path
 
 
-def seed_complaints(*, districts: list[District], say, now: datetime.datetime | None = None) -> None:
+def seed_complaints(*, districts: list[District], say, now: datetime.datetime) -> None:
     """The complaints demo (see the module docstring); `now` is the moment seed_demo runs."""
-    now = now or timezone.now()
     # The categories come with a data migration; a flushed database has none (get_or_create: a rerun adds none).
     importlib.import_module("complaints.migrations.0002_default_categories").seed(django_apps, None)
     for district in districts:

@@ -1,13 +1,16 @@
 """Demo data for firm credit (enterprises/credit/), through the credit services.
 
-Called by seed_demo after the supervision cycle, whose own services have already written records: an
-inspection of 2026Q3 below the credit policy's line writes its bad record. On top of it:
+Called by seed_demo after the supervision cycle, with the demo's dates (demo/dates.py), whose own services
+have already written records: an inspection of the rated quarter below the credit policy's line writes its
+bad record. On top of it:
 
-- an overdue rectification order at 樱花园 (梅岭物业, the demo `firm_user`), marked overdue by the nightly
-  job's own function today: its bad record is told to the firm, which objects; the objection waits for the
-  city (the level above the district that recorded it);
-- the district confirms the 2026 yearly re-check of one estate of each starred tier (5★, 4★, 3★) in 2026Q3:
-  good records (+3, +2, +1), told to their firms, waiting for the district to confirm them;
+- an overdue rectification order at 樱花园 (梅岭物业, the demo `firm_user`), issued eight working days
+  before the seeding day, marked overdue by the nightly job's own function the day after its deadline: its
+  bad record is told to the firm, which objects; the objection waits for the city (the level above the
+  district that recorded it);
+- the district confirms the rated year's yearly re-check (年度复查) of one estate of each starred tier (5★, 4★,
+  3★) in the rated quarter: good records (+3, +2, +1), told to their firms, waiting for the district to
+  confirm them;
 - 银杉物业 with the scores 70 and 68 of the two years before this one (2024 and 2025 when seeded in 2026),
   from overdue orders and media exposures recorded and confirmed in those years, both years computed,
   reviewed and published by the city in January: the second publication lists it. Its last record is
@@ -36,9 +39,10 @@ from inspections.services.orders import mark_overdue_orders, order_issue
 from ratings.models import PeriodStatus, RecheckDecision, StarRating
 from ratings.services.corrections import recheck_confirm
 
+from .dates import DemoDates
+
 OVERDUE_PROBLEM = "消防通道被电动车堵塞，消防设施缺失"
 LOW_FIRM = "山亭区银杉物业服务有限公司"
-STAR_YEAR = 2026
 
 
 def _at(day: datetime.date, hour: int = 10) -> datetime.datetime:
@@ -49,44 +53,49 @@ def _pdf(title: str) -> ContentFile:
     return ContentFile(f"%PDF-1.4\n% {title}\n".encode(), name="媒体报道截图.pdf")
 
 
-def seed_credit(*, say) -> None:
-    ensure_default_credit_policy()
-    today, now = timezone.localdate(), timezone.now()
+def seed_credit(*, dates: DemoDates, say) -> None:
+    ensure_default_credit_policy()  # demo/policies.py made it already (from the programme start)
+    today, now = dates.today, dates.now
+    star_year = dates.rated.year
     street_staff = User.objects.get(username="street_staff")
     district_admin = User.objects.get(username="district_admin")
     city_admin = User.objects.get(username="city_admin")
     firm_user = User.objects.get(username="firm_user")
 
-    # An order gone overdue today, its record told to the firm, and the firm's objection waiting.
+    # An order issued eight working days ago with a three-day limit, marked overdue by the nightly job (01:10)
+    # the day after its deadline: its record told to the firm, which objects the next working day; the
+    # objection waits for the city.
     if not RectificationOrder.objects.filter(problem=OVERDUE_PROBLEM).exists():
         estate = Estate.objects.get(name="樱花园")
+        issued_on = dates.working_days_before_today(8)
+        deadline = issued_on + datetime.timedelta(days=3)
         order = order_issue(actor=street_staff, estate=estate, problem=OVERDUE_PROBLEM,
-                            requirement="三日内清理通道、补齐灭火器", deadline=today, now=now)
-        # Issued ten days ago with a three-day limit (a data keeper's backdating; the job does the rest).
-        RectificationOrder.objects.filter(pk=order.pk).update(deadline=today - datetime.timedelta(days=7),
-                                                             issued_at=now - datetime.timedelta(days=10))
-        OrderEvent.objects.filter(order=order).update(at=now - datetime.timedelta(days=10))
-        mark_overdue_orders(now=now)
+                            requirement="三日内清理通道、补齐灭火器", deadline=deadline, now=dates.at(issued_on, 9))
+        OrderEvent.objects.filter(order=order).update(at=dates.at(issued_on, 9))
+        marked_at = dates.at(deadline + datetime.timedelta(days=1), 1, 10)
+        mark_overdue_orders(now=marked_at)
+        OrderEvent.objects.filter(order=order, to_status=OrderStatus.OVERDUE).update(at=marked_at)
         record = CreditRecord.objects.get(rule_code="order_overdue", source_id=order.pk)
-        credit_objection_submit(actor=firm_user, record=record, now=now,
+        objected_on = dates.working_day_on_or_after(deadline + datetime.timedelta(days=1))
+        credit_objection_submit(actor=firm_user, record=record, now=dates.at(objected_on, 11),
                                 reason="该通道堵塞系临时停放，企业已于期限当日清理并补齐灭火器，现场照片已报街道。")
         say("credit objections", 1)
 
-    # The district confirms the 2026 yearly re-check of estates starred in the published 2026Q3.
-    if not RecheckDecision.objects.filter(year=STAR_YEAR).exists():
+    # The district confirms the rated year's yearly re-check of estates starred in the published quarter.
+    if not RecheckDecision.objects.exists():
         starred = []  # one estate of each starred tier (5, 4, 3) where there is one
         for tier in (5, 4, 3):
-            starred += list(StarRating.objects.published().filter(period__year=STAR_YEAR, tier=tier)
+            starred += list(StarRating.objects.published().filter(period__year=star_year, tier=tier)
                             .order_by("estate_id").values_list("estate_id", flat=True)[:1])
         for estate in Estate.objects.filter(pk__in=starred).order_by("pk"):
-            recheck_confirm(actor=district_admin, estate=estate, year=STAR_YEAR, now=now,
+            recheck_confirm(actor=district_admin, estate=estate, year=star_year, now=now,
                             note="年度复查：演示数据")
         say("credit records for stars", len(starred))
 
-    _low_firm(today=today, district_admin=district_admin, city_admin=city_admin, say=say)
+    _low_firm(today=today, now=now, district_admin=district_admin, city_admin=city_admin, say=say)
 
 
-def _low_firm(*, today, district_admin, city_admin, say) -> None:
+def _low_firm(*, today, now, district_admin, city_admin, say) -> None:
     """银杉物业: 70 in the year before last, 68 last year, listed when the second is published."""
     firm = Firm.objects.get(name=LOW_FIRM)
     first, second = today.year - 2, today.year - 1
@@ -137,7 +146,8 @@ def _low_firm(*, today, district_admin, city_admin, say) -> None:
         jan1 = datetime.date(year + 1, 1, 1)
         run_day = min(today, jan1 + datetime.timedelta(days=4))
         publish_day = min(today, jan1 + datetime.timedelta(days=14))
-        cy = credit_year_run(year=year, today=run_day, now=_at(run_day, 4))
-        cy = credit_year_review(actor=city_admin, credit_year=cy, today=run_day, now=_at(run_day, 11))
-        credit_year_publish(actor=city_admin, credit_year=cy, today=publish_day, now=_at(publish_day, 15))
+        # In the first days of January (before the job's day) the city does it by hand, before the seeding moment.
+        cy = credit_year_run(year=year, today=run_day, now=min(now, _at(run_day, 4)))
+        cy = credit_year_review(actor=city_admin, credit_year=cy, today=run_day, now=min(now, _at(run_day, 11)))
+        credit_year_publish(actor=city_admin, credit_year=cy, today=publish_day, now=min(now, _at(publish_day, 15)))
         say(f"credit year {year}", 1)
