@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.bulk import insert_rows
+from accounts.capabilities import allows
 from accounts.models import User
 from accounts.money import round_half_up
 from accounts.notices import Place, handoff
@@ -327,7 +328,9 @@ ADMIN_ONLY = {
 
 
 def is_district_admin(user: User, district_id: int) -> bool:
-    return District.objects.editable_by(user).filter(pk=district_id).exists()
+    """May `user` compute, announce, publish, discard or correct the district's ratings and decide appeals
+    (accounts/capabilities.py "ratings.decide")?"""
+    return allows(user, "ratings.decide", level="district", unit_id=district_id)
 
 
 def period_refusal(user: User, period: RatingPeriod, action: str, today: datetime.date, *,

@@ -1,6 +1,6 @@
 """The star-rating journey in a real browser: the firm applies for 梅花园 in the window, the street
 reviews and reports it, the district accepts; an inspection and the opinion/satisfaction scores are
-entered; the district computes 2025Q1, opens the results and the breakdown, announces them (公示: the
+entered; the district previews and computes 2025Q1, opens the results and the breakdown, announces them (公示: the
 appeal window opens), is told why it cannot publish inside the window, publishes after it; an anonymous visitor sees 梅花园's stars on the public page
 and the plaque's QR code verifies. The clock is moved with time_machine (it patches the live server too).
 """
@@ -107,12 +107,21 @@ def test_firm_applies_district_rates_and_publishes_public_sees_stars(page, live_
         page.wait_for_load_state()
         assert page.get_by_text("已保存 2 项得分").is_visible()
 
-        # 6. After the quarter, the district computes 2025Q1 from the periods page.
+        # 6. After the quarter, the district computes 2025Q1 from the periods page: a preview first (the
+        #    one participant, 梅花园, has an inspection, so no confirmation is asked for), then 计算.
         clock.move_to(_at(2025, 4, 6))
         page.context.clear_cookies()
         log_in(page, "district_admin", w.password)
         page.goto(f"{url}/ratings/periods/")
-        page.get_by_role("button", name="计算", exact=True).click()
+        page.get_by_role("button", name=re.compile("预览并计算")).click()
+        page.wait_for_url(re.compile(r"/ratings/periods/run/\?"))
+        preview = page.locator("#preview")
+        assert "山亭区 2025 年第 1 季度（2025-01-01 至 2025-03-31）计算预览" in preview.inner_text()
+        assert "本季度有检查记录 1 个，无检查记录 0 个" in page.locator("#preview-counts").inner_text()
+        assert page.locator("#id_confirm").count() == 0
+        assert not RatingPeriod.objects.filter(district=w.shanting, year=2025, quarter=1).exists()
+        shot(page, "e2e-rating-04a-compute-preview")
+        preview.get_by_role("button", name=re.compile("计算")).click()
         page.wait_for_url(re.compile(r"/ratings/periods/\d+/$"))
         period = RatingPeriod.objects.get(district=w.shanting, year=2025, quarter=1)
         row = page.locator("#results tbody tr", has_text="梅花园")

@@ -123,3 +123,36 @@ def test_others_see_no_publish_button_at_all(rated, login):
         area = _publish_area(login("street_staff").get(
             reverse("ratings:period_detail", args=[w.period.pk])).content.decode())
     assert "确认并公布" not in area
+
+
+# --- the 公示 date range (announcement date to appeal deadline) ---------------------------------------------
+
+def _range(html):
+    return html.split('id="announcement-range"')[1].split("</span>")[0]
+
+
+def test_period_page_shows_the_announcement_range(rated, login):
+    w = rated
+    with at(DEADLINE):
+        client = login("district_admin")
+        assert _range(client.get(reverse("ratings:period_detail", args=[w.period.pk])).content.decode()) == (
+            ">公示期：2025-04-06 至 2025-04-13")
+        # 管城回族区's 2025Q1 is computed, not announced.
+        assert _range(login("district_admin_gc").get(reverse("ratings:period_detail", args=[w.period_gc.pk]))
+                      .content.decode()) == ">公示期：未公示"
+
+
+def test_public_page_shows_each_districts_announcement_range_and_publication(rated, client):
+    from ._pages import publish
+
+    w = rated
+    public = reverse("ratings:public_list")
+    assert 'id="announcements"' not in client.get(public).content.decode()  # nothing published yet
+    publish(w)  # on 2025-04-14
+    html = client.get(public).content.decode()  # the latest published quarter by default
+    box = html.split('id="announcements"')[1].split("</ul>")[0]
+    assert "山亭区 2025 年第 1 季度：公示期 2025-04-06 至 2025-04-13（申诉截止），2025-04-14 确认公布" in box
+    assert "管城" not in box  # its 2025Q1 is not published
+    assert 'id="announcements"' not in client.get(public, {"period": ""}).content.decode()  # every quarter
+    other = client.get(public, {"period": "2025Q1", "district": w.guancheng.pk}).content.decode()
+    assert 'id="announcements"' not in other
