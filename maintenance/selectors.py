@@ -117,8 +117,8 @@ def eligibility(estate: Estate, *, today: datetime.date, exclude: int | None = N
     others = FundApplication.objects.filter(estate=estate)
     if exclude is not None:
         others = others.exclude(pk=exclude)
-    area_used = others.filter(year=today.year, status__in=LIVE_STATUSES).aggregate(
-        s=Coalesce(Sum("area"), Value(ZERO), output_field=MONEY_OUT))["s"]
+    area_used = round_half_up(others.filter(year=today.year, status__in=LIVE_STATUSES).aggregate(
+        s=Coalesce(Sum("area"), Value(ZERO), output_field=MONEY_OUT))["s"])
     open_app = others.filter(status__in=OPEN_STATUSES).first()
     result = Eligibility(estate=estate, today=today, policy=policy, cutoff_year=cutoff, area=area,
                          area_used=area_used, open_application=open_app)
@@ -144,9 +144,9 @@ def budget_use(app: FundApplication) -> dict:
     """The district's match committed this year (approved or disbursed, without `app`), `app`'s match,
     the year's budget (the policy in force on 1 January of the year, else the application's)."""
     policy = version_in_force(MaintenancePolicy, app.district_id, datetime.date(app.year, 1, 1)) or app.policy
-    earlier = (FundApplication.objects.filter(district_id=app.district_id, year=app.year,
-                                              status__in=COMMITTED_STATUSES).exclude(pk=app.pk)
-               .aggregate(s=Coalesce(Sum("matched"), Value(ZERO), output_field=MONEY_OUT))["s"])
+    earlier = round_half_up(FundApplication.objects.filter(district_id=app.district_id, year=app.year,
+                                                           status__in=COMMITTED_STATUSES).exclude(pk=app.pk)
+                            .aggregate(s=Coalesce(Sum("matched"), Value(ZERO), output_field=MONEY_OUT))["s"])
     budget = policy.yearly_budget
     with_this = earlier + app.matched
     return {"year": app.year, "earlier": earlier, "this": app.matched, "with_this": with_this, "budget": budget,
@@ -169,6 +169,8 @@ def _sum(expr, cond):
     return Coalesce(Sum(expr, filter=cond), Value(ZERO), output_field=MONEY_OUT)
 
 
+# The figures of a year, by name. The SQL aliases get a prefix (`t_`): an alias named like a field
+# ("granted") would otherwise be what a later F("granted") of the same query refers to.
 TOTALS = {
     "applications": Count("pk", filter=~Q(status=S.WITHDRAWN)),
     "in_progress": Count("pk", filter=Q(status__in=[S.SUBMITTED, S.RETURNED, S.REVIEWED])),
@@ -180,6 +182,19 @@ TOTALS = {
     "disbursed_count": Count("pk", filter=Q(status=S.DISBURSED)),
     "disbursed": _sum(F("granted") + F("matched"), Q(status=S.DISBURSED)),
 }
+_ALIASED = {f"t_{name}": expr for name, expr in TOTALS.items()}
+
+
+MONEY_TOTALS = {"area", "granted", "matched", "total", "disbursed"}
+
+
+def _named(row: dict) -> dict:
+    """The row under the figures' own names, sums as Decimal with two places (SQLite's SUM drops them)."""
+    out = {}
+    for key, value in row.items():
+        name = key[2:] if key.startswith("t_") else key
+        out[name] = round_half_up(value) if name in MONEY_TOTALS else value
+    return out
 
 
 def yearly_totals(user, year: int) -> dict:
@@ -188,11 +203,11 @@ def yearly_totals(user, year: int) -> dict:
     granted / matched / total count approved and disbursed applications (the money committed);
     disbursed counts what the district has paid (the estate's part and the match)."""
     rows = applications_for(user).filter(year=year).order_by()
-    by_district = list(rows.values("district_id", "district__name").annotate(**TOTALS)
-                       .order_by("district__name", "district_id"))
-    by_street = list(rows.values("district_id", "street_id", "street__name").annotate(**TOTALS)
-                     .order_by("street__name", "street_id"))
-    overall = rows.aggregate(**TOTALS)
+    by_district = [_named(r) for r in rows.values("district_id", "district__name").annotate(**_ALIASED)
+                   .order_by("district__name", "district_id")]
+    by_street = [_named(r) for r in rows.values("district_id", "street_id", "street__name").annotate(**_ALIASED)
+                 .order_by("street__name", "street_id")]
+    overall = _named(rows.aggregate(**_ALIASED))
     for row in by_district:
         row["whole"] = sees_district(user, row["district_id"])
         policy = version_in_force(MaintenancePolicy, row["district_id"], datetime.date(year, 1, 1))
@@ -204,7 +219,3 @@ def yearly_totals(user, year: int) -> dict:
 
 def years_with_applications(user) -> list[int]:
     return list(applications_for(user).order_by("-year").values_list("year", flat=True).distinct())
-
-
-def money(value) -> Decimal:
-    return round_half_up(value or ZERO)
