@@ -121,6 +121,7 @@ LINKS: dict[str, Link] = {
     "yearly": Link(_("年度复查"), "ratings:yearly", "bi-calendar-check", RATINGS),
     "batches": Link(_("补贴批次"), "subsidies:batch_list", "bi-cash-coin", SUBSIDIES),
     "my_payouts": Link(_("我的补贴"), "subsidies:mine", "bi-wallet2", SUBSIDIES),
+    "maintenance": Link(_("老旧小区维修资金"), "maintenance:application_list", "bi-hammer", SUBSIDIES),
     "rubrics": Link(_("评分细则"), "inspections:rubric_list", "bi-journal-text", POLICIES),
     "frequencies": Link(_("检查频次设置"), "inspections:frequencies", "bi-calendar3", POLICIES),
     "rating_policies": Link(_("评定政策"), "ratings:policy_list", "bi-star-half", POLICIES),
@@ -175,7 +176,7 @@ MENUS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
         ("stats", _DISTRICT_DATA + ("complaints", "complaint_triage", "complaint_new", "complaint_rates",
                                     "complaint_imports")),
         ("ratings", ("applications", "score_entry", "periods", "disqualifications", "yearly", "public_ratings")),
-        ("subsidies", ("batches",)),
+        ("subsidies", ("batches", "maintenance")),
         ("policies", ("rubrics", "frequencies", "rating_policies", "subsidy_policies", "users", "api_tokens")),
     ),
     # District staff: no score entry, no inspection frequencies, no triage or registration (those pages
@@ -183,7 +184,7 @@ MENUS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     R.DISTRICT_STAFF: (
         ("stats", _DISTRICT_DATA + ("complaints", "complaint_rates", "complaint_imports")),
         ("ratings", ("applications", "periods", "disqualifications", "yearly", "public_ratings")),
-        ("subsidies", ("batches",)),
+        ("subsidies", ("batches", "maintenance")),
         ("policies", ("rubrics", "rating_policies", "subsidy_policies")),
     ),
     R.STREET_STAFF: (
@@ -193,7 +194,7 @@ MENUS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
         ("complaints", ("complaints", "complaint_triage", "complaint_new", "complaint_rates", "complaint_imports")),
         # The street's opinion scores, the applications it reports, and the payouts it passes on to firms.
         ("opinions", ("score_entry", "applications", "periods", "disqualifications", "yearly", "batches",
-                      "my_payouts")),
+                      "my_payouts", "maintenance")),
     ),
     R.COMMUNITY_CLERK: (
         ("estates", ("estates", "committees", "firms", "contracts")),

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "workdays",
     "complaints",
     "ops",
+    "maintenance",
     "reports",
     # The demo data (`manage.py seed_demo`): imports the apps above, imported by none; always last.
     "demo",
