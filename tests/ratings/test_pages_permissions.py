@@ -72,7 +72,8 @@ def test_anonymous_visitor_is_sent_to_login_from_every_page(published, client):
         response = client.get(url)
         assert response.status_code == 302, url
         assert response["Location"].startswith(reverse("accounts:login")), url
-    for name, args in (("period_publish", [published.period.pk]), ("appeal_decide", [1])):
+    for name, args in (("period_publish", [published.period.pk]), ("period_discard", [published.period.pk]),
+                       ("appeal_decide", [1])):
         response = client.post(reverse(f"ratings:{name}", args=args))
         assert response.status_code == 302 and "login" in response["Location"]
 

@@ -173,6 +173,16 @@ def test_announced_period_shows_the_discard_button_disabled_with_the_reason(rate
     assert w.period.status == PeriodStatus.ANNOUNCED and w.period.ratings.count() == 2
 
 
+def test_discard_of_another_districts_period_is_not_found(computed, login):
+    w = computed
+    with at(NEXT_DAY):
+        response = login("district_admin_gc").post(reverse("ratings:period_discard", args=[w.period.pk]),
+                                                   {"reason": "误算"})
+    assert response.status_code == 404
+    w.period.refresh_from_db()
+    assert w.period.status == PeriodStatus.PROVISIONAL and w.period.ratings.count() == 2
+
+
 def test_others_see_no_discard_controls_and_firms_no_reason(computed, login):
     w = computed
     with at(NEXT_DAY):
