@@ -11,6 +11,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -41,6 +42,7 @@ from ..services.inspections import (
 )
 
 EDIT_RELATED = ("estate__community__street__district", "estate__firm", "rubric")
+MISSING_SCORE = gettext_lazy("提交前须为此项评分。")
 
 
 def wants_json(request) -> bool:
@@ -170,10 +172,15 @@ class InspectionEditView(LoginRequiredMixin, View):
 
     template_name = "inspections/inspection_form.html"
 
-    def render_form(self, inspection, *, header=None, errors=None, posted=None, status=200):
+    def render_form(self, inspection, *, header=None, errors=None, posted=None, status=200, mark_missing=False):
+        """The form with `errors` beside their fields and listed at the top; with `mark_missing` (after a
+        submit refused for unscored items) every item still without a score is marked too. The first
+        field in error, in page order (the header's fields, then the items category by category), is
+        named for the script to scroll to and focus (`first_error`), and linked from the top."""
         blocks, scored, max_total, loose_photos = inspection_sheet(inspection)
         errors = errors or {}
         posted = posted or {}
+        first_item = None
         for block in blocks:
             for row in block.rows:
                 key = row.item.pk
@@ -183,11 +190,23 @@ class InspectionEditView(LoginRequiredMixin, View):
                 else:
                     row.value = "" if row.score.score is None else f"{row.score.score.normalize():f}"
                 row.note = posted.get(f"note_{key}", row.score.note)
+                row.missing = mark_missing and not row.error and row.value == ""
+                if row.missing:
+                    row.error = str(MISSING_SCORE)
+                if row.error and first_item is None:
+                    first_item = row.item.pk
         header = header or InspectionHeaderForm.for_inspection(inspection)
         if header.is_bound and header.is_valid():
             for key, msgs in errors.items():
                 if key in header.fields:
                     header.add_error(key, msgs)
+        first_header = next((field for field in header if field.name in errors or field.errors), None)
+        if first_header is not None:
+            first_error, first_anchor = first_header.id_for_label, first_header.id_for_label
+        elif first_item is not None:
+            first_error, first_anchor = f"score_{first_item}", f"item-{first_item}"
+        else:
+            first_error = first_anchor = ""
         top_errors = [m for msgs in errors.values() for m in msgs]
         return render(self.request, self.template_name, {
             "inspection": inspection, "estate": inspection.estate, "blocks": blocks, "scored": scored,
@@ -195,6 +214,8 @@ class InspectionEditView(LoginRequiredMixin, View):
             "header": header,
             "top_errors": top_errors, "server_now_ms": int(timezone.now().timestamp() * 1000),
             "updated_ms": int(inspection.updated_at.timestamp() * 1000),
+            "first_error": first_error, "first_error_anchor": first_anchor,
+            "missing_count": sum(1 for b in blocks for r in b.rows if r.missing),
         }, status=status)
 
     def get(self, request, pk):
@@ -202,7 +223,8 @@ class InspectionEditView(LoginRequiredMixin, View):
         if inspection.is_locked:
             messages.info(request, _("该检查已提交，不能再修改。"))
             return redirect("inspections:inspection_detail", pk=pk)
-        return self.render_form(inspection)
+        # ?missing=1: back from a submit refused for unscored items, which are marked.
+        return self.render_form(inspection, mark_missing=request.GET.get("missing") == "1")
 
     def post(self, request, pk):
         inspection = editable_inspection(request, pk)
@@ -248,7 +270,13 @@ class InspectionSubmitView(LoginRequiredMixin, View):
             inspection = inspection_submit(actor=request.user, inspection=inspection, now=timezone.now())
         except ValidationError as exc:
             messages.error(request, _("未提交：%(e)s（已保存为草稿）") % {"e": " ".join(exc.messages)})
-            return redirect("inspections:inspection_edit", pk=pk)
+            # Back to the form with the unscored items marked, at the first of them (the anchor scrolls
+            # there without the script; the script also focuses its input).
+            first = (inspection.scores.filter(score__isnull=True)
+                     .order_by("item__category__order", "item__order", "item_id").values_list("item_id", flat=True)
+                     .first())
+            url = reverse("inspections:inspection_edit", args=[pk])
+            return redirect(f"{url}?missing=1#item-{first}" if first else url)
         messages.success(request, _("检查已提交，总分 %(t)s 分。") % {"t": inspection.total})
         return redirect("inspections:inspection_detail", pk=pk)
 

@@ -6,7 +6,10 @@
 //   errors are shown next to the item and at the top;
 // - a localStorage backup of every keystroke, restored on load when it is newer
 //   than the server's copy (clock skew between phone and server corrected);
-// - photos upload as soon as they are chosen (or taken), per item.
+// - photos upload as soon as they are chosen (or taken), per item;
+// - 其余项目满分 fills every item still empty with its full score (never one already typed);
+// - after a refused submit the first item (or header field) in error, marked by the server
+//   (data-first-error), is scrolled into view and focused.
 // Without JavaScript the form still works: 保存草稿 / 提交 post everything, photos included.
 (function () {
   "use strict";
@@ -246,7 +249,52 @@
     });
   });
 
+  // --- 其余项目满分: every item still empty gets its full score; scores already typed stay ----------
+  var fillBar = document.getElementById("fill-rest-bar");
+  var fillStatus = document.getElementById("fill-rest-status");
+  if (fillBar) {
+    fillBar.classList.remove("d-none"); // a script-only shortcut: hidden when scripts do not run
+    document.getElementById("btn-fill-rest").addEventListener("click", function () {
+      var empty = Array.prototype.filter.call(form.querySelectorAll(".score-input"), function (input) {
+        return input.value.trim() === "";
+      });
+      if (!empty.length) { fillStatus.textContent = d.msgFillNone; return; }
+      if (!window.confirm(d.msgFillConfirm.replace("%s", empty.length))) return;
+      empty.forEach(function (input) {
+        input.value = input.dataset.max;
+        input.classList.remove("is-invalid");
+        var item = input.closest(".score-item");
+        if (item) item.classList.remove("has-error", "is-missing");
+        var slot = document.getElementById("err-" + input.name);
+        if (slot) slot.textContent = "";
+      });
+      fillStatus.textContent = d.msgFilled.replace("%s", empty.length);
+      recompute();
+      dirty = true;
+      backup();
+      setStatus(d.msgSaving, "text-muted");
+      schedule(); // one autosave for all of them; the server checks every score as before
+    });
+  }
+
+  // --- after a refused save or submit: bring the first item (or field) in error into view ----------
+  // Run once the page has loaded: the browser's own scroll to the URL's #item-… anchor (the no-script
+  // fallback) happens up to then and would take the focus away again.
+  function showFirstError() {
+    var first = d.firstError && document.getElementById(d.firstError);
+    if (!first) return;
+    var details = first.closest("details");
+    if (details) details.open = true;
+    (first.closest(".score-item") || first).scrollIntoView({block: "center", behavior: "instant"});
+    first.focus({preventScroll: true});
+  }
+
   if (restore()) schedule();
   recompute();
+  if (document.readyState === "complete") {
+    showFirstError();
+  } else {
+    window.addEventListener("load", function () { window.requestAnimationFrame(showFirstError); });
+  }
   if (!isFinite(maxTotal)) maxTotal = 100;
 })();

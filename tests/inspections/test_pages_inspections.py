@@ -260,3 +260,51 @@ def test_scoring_form_carries_what_the_script_needs(world, rubric, draft, login)
     assert f'data-storage-key="insp-draft-{draft.pk}"' in html
     assert 'data-updated-ms="' in html and 'data-server-now-ms="' in html
     assert "js/inspection_form.js" in html
+
+
+# --- after a refused submit: the unscored items marked, the first one linked and named for the script -------
+
+def test_refused_submit_marks_every_unscored_item_and_points_at_the_first(world, rubric, draft, login):
+    client = login("street_staff")
+    ordered = items(rubric)
+    third, tenth = ordered[2], ordered[9]
+    data = full_post(rubric, {third.code: ("", ""), tenth.code: ("", "")})
+    response = client.post(reverse("inspections:inspection_submit", args=[draft.pk]), data)
+    # Back to the form at the first unscored item, in page order (category, then item).
+    assert response.status_code == 302
+    assert response["Location"] == (reverse("inspections:inspection_edit", args=[draft.pk])
+                                    + f"?missing=1#item-{third.pk}")
+    page = client.get(response["Location"])
+    html = page.content.decode()
+    assert "还有 2 项未评分" in html  # the service's message and the page's note
+    assert 'data-testid="missing-note"' in html
+    assert f'data-first-error="score_{third.pk}"' in html
+    assert f'href="#item-{third.pk}" data-testid="first-error-link"' in html
+    marked = {row.item.pk for block in page.context["blocks"] for row in block.rows if row.missing}
+    assert marked == {third.pk, tenth.pk}
+    assert html.count("提交前须为此项评分。") == 2
+    assert html.count("is-missing") == 2
+    draft.refresh_from_db()
+    assert draft.status == InspectionStatus.DRAFT
+
+
+def test_refused_save_names_the_first_bad_field_in_page_order(world, rubric, draft, login):
+    ordered = items(rubric)
+    data = full_post(rubric, {ordered[5].code: ("abc", ""), ordered[1].code: ("-1", "")})
+    response = login("street_staff").post(reverse("inspections:inspection_edit", args=[draft.pk]), data)
+    assert response.status_code == 200
+    assert response.context["first_error"] == f"score_{ordered[1].pk}"
+    assert response.context["first_error_anchor"] == f"item-{ordered[1].pk}"
+    # A header field in error comes before any item.
+    data = full_post(rubric, {ordered[1].code: ("-1", "")}, inspectors="")
+    response = login("street_staff").post(reverse("inspections:inspection_edit", args=[draft.pk]), data)
+    assert response.context["first_error"] == "id_inspectors"
+
+
+def test_a_plain_visit_marks_nothing(world, rubric, draft, login):
+    page = login("street_staff").get(reverse("inspections:inspection_edit", args=[draft.pk]))
+    html = page.content.decode()
+    assert 'data-first-error=""' in html and 'data-testid="first-error-link"' not in html
+    assert "is-missing" not in html and 'data-testid="missing-note"' not in html
+    # The shortcut is in the page for the script to show (hidden without it).
+    assert 'id="btn-fill-rest"' in html and 'id="fill-rest-bar"' in html
