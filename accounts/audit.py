@@ -52,12 +52,13 @@ def _user_value(name: str, value) -> str:
 
 def _scope_q(actor: User) -> tuple[Q, Q] | None:
     """(filter of user rows, filter of role rows) for `actor`; None: they see nothing."""
+    from .capabilities import units
     from .services import grantable_targets, users_managed_by
 
     scope = scope_of(actor)
     if scope.city_admin:
         return Q(), Q()
-    districts = scope.by_role.get(Role.DISTRICT_ADMIN, frozenset())
+    districts = units(actor, "users.manage", "district")
     if not districts:
         return None
     users = Q(id__in=users_managed_by(actor).values("pk"))

@@ -18,17 +18,14 @@ from django.apps import apps
 from django.db import models
 from django.db.models import Q
 
+from .capabilities import roles_at
 from .models import Role
 
 LEVELS = ("district", "street", "community", "firm")
 
-# Roles that may change data at their level (viewing is granted by any role).
-EDIT_ROLES = {
-    "district": {Role.DISTRICT_ADMIN},
-    "street": {Role.STREET_STAFF},
-    "community": {Role.COMMUNITY_CLERK},
-    "firm": {Role.FIRM_USER},
-}
+# Roles that may change data at their level (viewing is granted by any role): the capability "records.edit"
+# of accounts/capabilities.py (district staff only look at the district's data).
+EDIT_ROLES = {level: set(roles_at("records.edit", level)) for level in LEVELS}
 
 
 @dataclass(frozen=True)

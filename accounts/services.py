@@ -84,7 +84,10 @@ DISTRICT_GRANTABLE = (Role.DISTRICT_STAFF, Role.STREET_STAFF, Role.COMMUNITY_CLE
 
 
 def _admin_districts(actor: User) -> frozenset:
-    return scope_of(actor).by_role.get(Role.DISTRICT_ADMIN, frozenset())
+    """The districts whose accounts `actor` manages (accounts/capabilities.py "users.manage")."""
+    from .capabilities import units
+
+    return units(actor, "users.manage", "district")
 
 
 def grantable_roles(actor: User) -> tuple:

@@ -20,6 +20,7 @@ urlpatterns = [
     path("users/<int:pk>/reactivate/", views.UserReactivateView.as_view(), name="user_reactivate"),
     path("users/<int:pk>/roles/<int:role_pk>/remove/", views.UserRoleRemoveView.as_view(), name="user_role_remove"),
     path("audit/", views.AuditView.as_view(), name="audit"),
+    path("roles/", views.RolesView.as_view(), name="roles"),
     path("tokens/", views.ApiTokenListView.as_view(), name="token_list"),
     path("tokens/<int:pk>/revoke/", views.ApiTokenRevokeView.as_view(), name="token_revoke"),
     path("notifications/", views.NotificationListView.as_view(), name="notifications"),

@@ -441,6 +441,21 @@ class UserRoleRemoveView(UserAdminMixin, View):
         return redirect("accounts:user_detail", pk=target.pk)
 
 
+class RolesView(LoginRequiredMixin, TemplateView):
+    """/accounts/roles/: what each role may do, read from the one declaration (accounts/capabilities.py)."""
+
+    template_name = "accounts/roles.html"
+
+    def get_context_data(self, **kwargs):
+        from .capabilities import table
+        from .models import Role
+
+        ctx = super().get_context_data(**kwargs)
+        ctx["roles"] = [Role(r).label for r in Role]
+        ctx["rows"] = table()
+        return ctx
+
+
 class AuditView(UserAdminMixin, View):
     """/accounts/audit/: every change to the accounts in the viewer's scope and to the roles inside it,
     newest first, filtered by account, editor and dates (accounts/audit.py)."""

@@ -23,6 +23,7 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.capabilities import roles_at, units
 from accounts.models import Role
 from accounts.scope import scope_of
 
@@ -68,7 +69,7 @@ def in_handling_chain(user, complaint: Complaint) -> bool:
     if scope.is_empty:
         return False
     district_id = complaint.street.district_id
-    if scope.holds(Role.DISTRICT_ADMIN, district_id) or scope.holds(Role.DISTRICT_STAFF, district_id):
+    if any(scope.holds(r, district_id) for r in roles_at("complaints.district", "district")):
         return True
     if complaint.street_id in scope.ids("street", edit=True):
         return True
@@ -112,8 +113,7 @@ def my_tasks(user, now: datetime.datetime):
     scope = scope_of(user)
     firms = scope.ids("firm", edit=True)
     streets = scope.by_role.get(Role.STREET_STAFF, frozenset())
-    districts = (scope.by_role.get(Role.DISTRICT_ADMIN, frozenset())
-                 | scope.by_role.get(Role.DISTRICT_STAFF, frozenset()))
+    districts = units(user, "complaints.district", "district")
     firm_q = Q(handled_by__firm_id__in=firms, handled_by__ended_at__isnull=True)
     street_q = Q(street_id__in=streets)
     district_q = Q(street__district_id__in=districts)

@@ -27,7 +27,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Role, User
+from accounts.capabilities import roles_at
+from accounts.models import User
 from accounts.scope import scope_of
 from communities.models import Estate
 from enterprises.selectors import firm_on, spans_by_estate
@@ -117,7 +118,7 @@ def _actor_kinds(user: User, scope, complaint: Complaint) -> frozenset:
     if handling is not None and handling.ended_at is None and handling.firm_id in scope.ids("firm", edit=True):
         kinds.add("firm")
     district_id = complaint.street.district_id
-    if scope.holds(Role.DISTRICT_ADMIN, district_id) or scope.holds(Role.DISTRICT_STAFF, district_id):
+    if any(scope.holds(r, district_id) for r in roles_at("complaints.district", "district")):
         kinds.add("district")
     return frozenset(kinds)
 

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.capabilities import roles_at
 from accounts.models import Role, User
 from accounts.scope import scope_of
 from communities.models import Estate, Street
@@ -24,7 +25,7 @@ def _may_receive(actor: User, street: Street) -> bool:
     scope = scope_of(actor)
     if scope.city_admin or scope.holds(Role.STREET_STAFF, street.pk):
         return True
-    if scope.holds(Role.DISTRICT_ADMIN, street.district_id) or scope.holds(Role.DISTRICT_STAFF, street.district_id):
+    if any(scope.holds(r, street.district_id) for r in roles_at("complaints.district", "district")):
         return True
     communities = scope.by_role.get(Role.COMMUNITY_CLERK)
     return bool(communities) and street.communities.filter(pk__in=communities).exists()

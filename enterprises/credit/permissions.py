@@ -15,14 +15,17 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.capabilities import allows, roles_at
 from accounts.models import Role, User
 from accounts.notices import Place
 from accounts.scope import scope_of
 from communities.models import District, Street
 
-from ..models import CreditObjection, CreditRecord, CreditStatus, Firm, ObjectionStatus
+from ..models import CreditKind, CreditObjection, CreditRecord, CreditStatus, Firm, ObjectionStatus
 
-KEEPER_ROLES = {"district": (Role.DISTRICT_ADMIN, Role.DISTRICT_STAFF), "street": (Role.STREET_STAFF,)}
+# Who keeps a unit's records, and who may also confirm or repair its serious ones (which list a firm on the
+# blacklist or take it off): accounts/capabilities.py "credit.keep" and "credit.serious".
+KEEPER_ROLES = {"district": roles_at("credit.keep", "district"), "street": roles_at("credit.keep", "street")}
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,21 @@ def unit_from_key(user: User, key: str) -> Unit | None:
     return next((u for u in units_of(user) if u.key == key), None)
 
 
+def decides_serious(user: User, unit: Unit) -> bool:
+    """May `user` confirm or repair a serious record of `unit`, or uphold an objection to one it decides?"""
+    if unit.kind == "city":
+        return scope_of(user).city_admin
+    if unit.kind == "district":
+        return allows(user, "credit.serious", level="district", unit_id=unit.district_id)
+    return allows(user, "credit.serious", level="street", unit_id=unit.street_id)
+
+
+def _serious_refusal(user: User, record: CreditRecord, unit: Unit, doing: str) -> str | None:
+    if record.kind == CreditKind.SERIOUS and not decides_serious(user, unit):
+        return _("严重失信记录%(doing)s，须由%(u)s的管理员办理。") % {"doing": doing, "u": unit.name()}
+    return None
+
+
 def is_firm_user_of(user: User, firm_id: int) -> bool:
     return firm_id in scope_of(user).ids("firm", edit=True)
 
@@ -113,6 +131,9 @@ def create_refusal(user: User, firm: Firm, unit: Unit | None) -> str | None:
 def confirm_refusal(user: User, record: CreditRecord) -> str | None:
     if not keeps(user, unit_of(record)):
         return _("只有记录单位（%(u)s）可以确认该记录。") % {"u": record.recording_unit_name}
+    serious = _serious_refusal(user, record, unit_of(record), _("确认后企业即列入失信黑名单"))
+    if serious:
+        return serious
     if record.status != CreditStatus.NOTIFIED:
         return _("该记录当前状态为“%(s)s”，不能确认。") % {"s": record.get_status_display()}
     if record.objections.filter(status=ObjectionStatus.OPEN).exists():
@@ -135,6 +156,9 @@ def object_refusal(user: User, record: CreditRecord, now: datetime.datetime) -> 
 def repair_refusal(user: User, record: CreditRecord) -> str | None:
     if not keeps(user, unit_of(record)):
         return _("只有记录单位（%(u)s）可以决定信用修复。") % {"u": record.recording_unit_name}
+    serious = _serious_refusal(user, record, unit_of(record), _("修复后企业即移出失信黑名单"))
+    if serious:
+        return serious
     if record.status != CreditStatus.CONFIRMED:
         return _("只有已确认的记录可以信用修复；该记录当前状态为“%(s)s”。") % {"s": record.get_status_display()}
     return None
@@ -151,7 +175,7 @@ def decide_refusal(user: User, objection: CreditObjection) -> str | None:
     deciding = unit_of(record).above()
     if not keeps(user, deciding):
         return _("异议由记录单位的上级单位（%(u)s）处理。") % {"u": deciding.name()}
-    return None
+    return _serious_refusal(user, record, deciding, _("的异议一经采纳，企业即移出失信黑名单"))
 
 
 def _deadline_text(deadline: datetime.datetime | None) -> str:

@@ -10,6 +10,7 @@ from accounts.scope import scope_of
 
 from ..models import (
     BlacklistEntry,
+    CreditKind,
     CreditObjection,
     CreditRecord,
     CreditScore,
@@ -19,7 +20,7 @@ from ..models import (
     Firm,
     ObjectionStatus,
 )
-from .permissions import CITY, KEEPER_ROLES, Unit, units_of
+from .permissions import CITY, KEEPER_ROLES, Unit, decides_serious, units_of
 
 RECORD_RELATED = ("firm", "rule", "recording_district", "recording_street", "estate")
 
@@ -58,17 +59,27 @@ def _unit_q(units: list[Unit], *, above: bool) -> Q:
     return q
 
 
+def _not_theirs_serious(user: User, units: list[Unit], *, above: bool) -> Q:
+    """Serious records of the units where `user` keeps the file but may not confirm, repair or unlist
+    (district staff: accounts/capabilities.py "credit.serious"): they wait on someone else."""
+    others = [u for u in units if not decides_serious(user, u)]
+    return Q(kind=CreditKind.SERIOUS) & _unit_q(others, above=above)
+
+
 def records_to_confirm(user: User):
-    """Notified records of the units the user keeps, no objection open, oldest first."""
+    """Notified records of the units the user keeps (serious ones only for those who may list), no objection
+    open, oldest first."""
     units = units_of(user)
     open_objection = CreditObjection.objects.filter(record=OuterRef("pk"), status=ObjectionStatus.OPEN)
     return (CreditRecord.objects.filter(status=CreditStatus.NOTIFIED).filter(_unit_q(units, above=False))
+            .exclude(_not_theirs_serious(user, units, above=False))
             .exclude(Exists(open_objection)).select_related(*RECORD_RELATED).order_by("notified_at", "pk"))
 
 
 def objections_to_decide(user: User):
     units = units_of(user)
-    records = CreditRecord.objects.filter(_unit_q(units, above=True))
+    records = (CreditRecord.objects.filter(_unit_q(units, above=True))
+               .exclude(_not_theirs_serious(user, units, above=True)))
     return (CreditObjection.objects.filter(status=ObjectionStatus.OPEN, record__in=records)
             .select_related("record__firm", "record__rule", "record__recording_district",
                             "record__recording_street", "submitted_by").order_by("submitted_at", "pk"))
@@ -139,9 +150,9 @@ def queue_rows(user: User) -> tuple:
         return CreditRecord.objects.none(), CreditObjection.objects.none()
     open_objection = CreditObjection.objects.filter(record=OuterRef("pk"), status=ObjectionStatus.OPEN)
     to_confirm = (CreditRecord.objects.filter(status=CreditStatus.NOTIFIED).filter(_unit_q(units, above=False))
-                  .exclude(Exists(open_objection)))
-    to_decide = CreditObjection.objects.filter(status=ObjectionStatus.OPEN,
-                                               record__in=CreditRecord.objects.filter(_unit_q(units, above=True)))
+                  .exclude(_not_theirs_serious(user, units, above=False)).exclude(Exists(open_objection)))
+    to_decide = CreditObjection.objects.filter(status=ObjectionStatus.OPEN, record__in=CreditRecord.objects.filter(
+        _unit_q(units, above=True)).exclude(_not_theirs_serious(user, units, above=True)))
     return to_confirm, to_decide
 
 

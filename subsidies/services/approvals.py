@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.capabilities import allows, roles_at
 from accounts.models import Role, User
 from accounts.notices import Place, handoff
 from accounts.scope import scope_of
@@ -18,13 +19,13 @@ from accounts.scope import scope_of
 from ..models import Adjustment, BatchEvent, BatchStatus, PassOn, Payout, PayoutBatch, PayoutKind
 
 B = BatchStatus
-# action -> (from, to, roles that may do it for the batch's district)
+# action -> (from, to, roles that may do it for the batch's district: accounts/capabilities.py)
 TRANSITIONS = {
-    "check": (frozenset({B.GENERATED}), B.CHECKED, {Role.DISTRICT_STAFF, Role.DISTRICT_ADMIN}),
-    "approve": (frozenset({B.CHECKED}), B.APPROVED, {Role.DISTRICT_ADMIN}),
-    "disburse": (frozenset({B.APPROVED}), B.DISBURSED, {Role.DISTRICT_ADMIN, Role.DISTRICT_STAFF}),
-    "reject_check": (frozenset({B.CHECKED}), B.GENERATED, {Role.DISTRICT_ADMIN}),
-    "reject_approval": (frozenset({B.APPROVED}), B.CHECKED, {Role.DISTRICT_ADMIN}),
+    "check": (frozenset({B.GENERATED}), B.CHECKED, set(roles_at("subsidies.check", "district"))),
+    "approve": (frozenset({B.CHECKED}), B.APPROVED, set(roles_at("subsidies.approve", "district"))),
+    "disburse": (frozenset({B.APPROVED}), B.DISBURSED, set(roles_at("subsidies.disburse", "district"))),
+    "reject_check": (frozenset({B.CHECKED}), B.GENERATED, set(roles_at("subsidies.approve", "district"))),
+    "reject_approval": (frozenset({B.APPROVED}), B.CHECKED, set(roles_at("subsidies.approve", "district"))),
 }
 
 # action -> the event of accounts.notices.HANDOFFS it is (who is told)
@@ -153,7 +154,7 @@ def adjustment_create(*, actor: User, original: Payout, delta, reason: str) -> A
         raise ValidationError(_("只能对月度补贴明细登记调整。"))
     if original.batch.status not in (B.APPROVED, B.DISBURSED, B.COMPLETED):
         raise ValidationError(_("批次尚未批准，请修正基础数据后重新生成，无需调整。"))
-    if not (scope_of(actor).holds(Role.DISTRICT_ADMIN, original.batch.district_id) or scope_of(actor).city_admin):
+    if not allows(actor, "subsidies.adjust", level="district", unit_id=original.batch.district_id):
         raise ValidationError(_("只有本区管理员可以登记调整。"))
     try:
         delta = Decimal(str(delta))

@@ -46,7 +46,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.bulk import insert_rows
-from accounts.models import Role, User
+from accounts.capabilities import roles_at
+from accounts.models import User
 from accounts.money import round_half_up
 from accounts.scope import scope_of
 from communities.models import District, Estate
@@ -381,7 +382,7 @@ def previous_month(today: datetime.date) -> datetime.date:
 
 # The browser's "生成" / "重新生成" button (district admins and staff). The monthly job calls
 # generate_all/generate_batch directly; this adds who may press it and a message for each "no".
-GENERATE_ROLES = {Role.DISTRICT_ADMIN, Role.DISTRICT_STAFF}
+GENERATE_ROLES = set(roles_at("subsidies.generate", "district"))  # accounts/capabilities.py
 
 
 def may_generate(user: User, district_id: int) -> bool:

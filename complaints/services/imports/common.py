@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.bulk import chunks as _chunks
-from accounts.models import Role
+from accounts.capabilities import allows, units
 from accounts.scope import scope_of
 from communities.models import District, Street
 
@@ -36,9 +36,8 @@ def _check_aware(now):
 
 def may_import(user, street: Street) -> bool:
     """Street staff for their street; district administrators for every street of their district."""
-    scope = scope_of(user)
-    return bool(scope.city_admin or scope.holds(Role.STREET_STAFF, street.pk)
-                or scope.holds(Role.DISTRICT_ADMIN, street.district_id))
+    return (allows(user, "complaints.import", level="street", unit_id=street.pk)
+            or allows(user, "complaints.import", level="district", unit_id=street.district_id))
 
 
 def importable_streets(user):
@@ -47,8 +46,8 @@ def importable_streets(user):
     qs = Street.objects.select_related("district").order_by("district__name", "name")
     if scope.city_admin:
         return qs
-    return qs.filter(Q(pk__in=scope.by_role.get(Role.STREET_STAFF, ()))
-                     | Q(district_id__in=scope.by_role.get(Role.DISTRICT_ADMIN, ())))
+    return qs.filter(Q(pk__in=units(user, "complaints.import", "street"))
+                     | Q(district_id__in=units(user, "complaints.import", "district")))
 
 
 # --------------------------------------------------------------------------- reading and checking

@@ -8,8 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.models import Role
-from accounts.scope import scope_of
+from accounts.capabilities import allows
 from communities.models import District
 from workdays.selectors import local_zone
 
@@ -36,8 +35,7 @@ DEFAULT_MATTER_VALUES = {"投诉": MatterType.COMPLAINT, "举报": MatterType.RE
 
 
 def may_edit_mappings(user, district: District) -> bool:
-    scope = scope_of(user)
-    return bool(scope.city_admin or scope.holds(Role.DISTRICT_ADMIN, district.pk))
+    return allows(user, "records.edit", level="district", unit_id=district.pk)
 
 
 def mapping_ensure_default(*, district: District) -> ImportMapping:
