@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import Case, F, IntegerField, OuterRef, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -27,7 +27,7 @@ from accounts.history import history_rows
 from accounts.scope import scope_of
 from accounts.versions import ids_in_force
 from accounts.views import ScopedListView
-from communities.models import District, cutoff_years, DEFAULT_OLD_ESTATE_CUTOFF
+from communities.models import DEFAULT_OLD_ESTATE_CUTOFF, District, cutoff_years
 
 from .filters import ApplicationFilter, PolicyFilter
 from .forms import ApplicationForm, PolicyForm, TransitionForm, form_errors
