@@ -3,6 +3,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db import transaction
 
+from . import admin_axes  # noqa: F401  (the login-security section in Chinese; read after axes/admin.py)
 from .models import RoleAssignment, User
 from .services import user_require_password_change
 
