@@ -184,4 +184,7 @@ def audit_rows(entries) -> list[AuditRow]:
                 row.changes.append((label, _role_text(prev) if prev else "—", _role_text(rec)))
             rows[("role", hid)] = row
 
+    for row in rows.values():
+        if row.reason == row.action:
+            row.reason = ""  # "添加角色" twice says nothing more
     return [rows[(e["kind"], e["hid"])] for e in entries if (e["kind"], e["hid"]) in rows]
