@@ -406,6 +406,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "enterprises.run_credit_year",
         "schedule": crontab(hour=4, minute=30, day_of_month="5", month_of_year="1"),
     },
+    # Files kept from a refused star-rating application form (ratings.PendingUpload) expire after 24 hours;
+    # the nightly sweep deletes the expired rows and their files (idempotent: an expired row is gone once).
+    "expire-pending-uploads": {
+        "task": "ratings.expire_pending_uploads",
+        "schedule": crontab(hour=4, minute=0),
+    },
 }
 
 # --- Logging --------------------------------------------------------------
