@@ -9,8 +9,8 @@ bad record. On top of it:
   bad record is told to the firm, which objects; the objection waits for the city (the level above the
   district that recorded it);
 - the district confirms the rated year's yearly re-check (年度复查) of one estate of each starred tier (5★, 4★,
-  3★) in the rated quarter: good records (+3, +2, +1), told to their firms, waiting for the district to
-  confirm them;
+  3★) in the rated quarter on the last working day: good records (+3, +2, +1), told to their firms, waiting
+  for the district to confirm them;
 - 银杉物业 with the scores 70 and 68 of the two years before this one (2024 and 2025 when seeded in 2026),
   from overdue orders and media exposures recorded and confirmed in those years, both years computed,
   reviewed and published by the city in January: the second publication lists it. Its last record is
@@ -87,8 +87,9 @@ def seed_credit(*, dates: DemoDates, say) -> None:
         for tier in (5, 4, 3):
             starred += list(StarRating.objects.published().filter(period__year=star_year, tier=tier)
                             .order_by("estate_id").values_list("estate_id", flat=True)[:1])
+        confirmed_at = dates.at(dates.working_days_before_today(1), 15)  # the last working day: objections still open
         for estate in Estate.objects.filter(pk__in=starred).order_by("pk"):
-            recheck_confirm(actor=district_admin, estate=estate, year=star_year, now=now,
+            recheck_confirm(actor=district_admin, estate=estate, year=star_year, now=confirmed_at,
                             note="年度复查：演示数据")
         say("credit records for stars", len(starred))
 

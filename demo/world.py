@@ -197,7 +197,7 @@ class EstatePlan:
 
 
 class Seeder:
-    def __init__(self, stdout=None):
+    def __init__(self):
         self.rng = random.Random(SEED)
         self.fake = Faker("zh_CN")
         self.fake.seed_instance(SEED)
