@@ -59,6 +59,9 @@ CAPABILITIES: dict[str, Capability] = {
     "subsidies.disburse": Capability(
         _("登记补贴拨付到街道"),
         frozenset({R.DISTRICT_ADMIN, R.DISTRICT_STAFF}), enforced_by="subsidies.services.approvals.TRANSITIONS"),
+    "subsidies.pass_on": Capability(
+        _("登记本街道把补贴拨付给企业"),
+        frozenset({R.STREET_STAFF}), enforced_by="subsidies.services.approvals.pass_on_record"),
     "subsidies.adjust": Capability(
         _("登记已批准补贴的调整"),
         frozenset({R.DISTRICT_ADMIN}), enforced_by="subsidies.services.approvals.adjustment_create"),

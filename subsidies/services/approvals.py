@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.capabilities import allows, roles_at
-from accounts.models import Role, User
+from accounts.models import User
 from accounts.notices import Place, handoff
 from accounts.scope import scope_of
 
@@ -112,7 +112,7 @@ def pass_on_record(*, actor: User, batch: PayoutBatch, street_id: int, firm_id: 
     batch = PayoutBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.status != B.DISBURSED:
         raise ValidationError(_("区里拨付到街道后，街道才能登记拨付给企业。"))
-    if not scope_of(actor).holds(Role.STREET_STAFF, street_id) and not scope_of(actor).city_admin:
+    if not allows(actor, "subsidies.pass_on", level="street", unit_id=street_id):
         raise ValidationError(_("只能登记本街道的拨付。"))
     due = {(r["street_id"], r["firm_id"]): r["amount"] for r in pass_on_due(batch)}
     if (street_id, firm_id) not in due:

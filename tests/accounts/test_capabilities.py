@@ -37,6 +37,7 @@ EXPECTED = {
     "subsidies.check": {CA, DA, DS},
     "subsidies.approve": {CA, DA},
     "subsidies.disburse": {CA, DA, DS},
+    "subsidies.pass_on": {CA, SS},
     "subsidies.adjust": {CA, DA},
     "complaints.district": {DA, DS},
     "complaints.import": {CA, DA, SS},
@@ -150,6 +151,15 @@ def probe_subsidies_disburse(w, user):
     return _may_take(w, user, BatchStatus.APPROVED, ["disburse"])
 
 
+def probe_subsidies_pass_on(w, user):
+    from subsidies.models import BatchStatus
+    from subsidies.services.approvals import pass_on_record
+
+    batch = _batch(w, BatchStatus.DISBURSED)
+    return not _refused(lambda: pass_on_record(actor=user, batch=batch, street_id=w.shancheng.pk, firm_id=w.firm1.pk,
+                                               paid_on=TODAY, voucher="JZ-001", today=TODAY), "只能登记本街道的拨付")
+
+
 def probe_subsidies_adjust(w, user):
     from subsidies.models import BatchStatus, Payout
     from subsidies.services.approvals import adjustment_create
@@ -214,7 +224,7 @@ PROBES = {
     "records.edit": probe_records_edit, "users.manage": probe_users_manage, "ratings.decide": probe_ratings_decide,
     "subsidies.generate": probe_subsidies_generate, "subsidies.check": probe_subsidies_check,
     "subsidies.approve": probe_subsidies_approve, "subsidies.disburse": probe_subsidies_disburse,
-    "subsidies.adjust": probe_subsidies_adjust, "complaints.district": probe_complaints_district,
+    "subsidies.pass_on": probe_subsidies_pass_on, "subsidies.adjust": probe_subsidies_adjust, "complaints.district": probe_complaints_district,
     "complaints.import": probe_complaints_import, "credit.keep": probe_credit_keep,
     "credit.serious": probe_credit_serious,
 }
@@ -278,3 +288,20 @@ def test_roles_page_shows_the_declaration(login, world):
 
 def test_roles_page_needs_a_login(client, world):
     assert client.get("/accounts/roles/")["Location"].startswith("/accounts/login/")
+
+
+def test_the_readme_table_is_the_declaration():
+    """README.md's "What each role may do" table says what the declaration says, cell by cell."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text(encoding="utf-8")
+    rows = {}
+    for line in readme.splitlines():
+        if line.startswith("| **") and line.count("|") == 8:
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            name = cells[0].split("**")[1]
+            if name in CAPABILITIES:
+                rows[name] = {role for role, mark in zip(Role, cells[1:]) if mark == "✓"}
+    assert rows == EXPECTED
