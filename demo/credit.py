@@ -36,7 +36,7 @@ from enterprises.credit.writers import credit_for_overdue_order
 from enterprises.models import CreditRecord, CreditYear, Firm
 from inspections.models import OrderEvent, OrderStatus, RectificationOrder
 from inspections.services.orders import mark_overdue_orders, order_issue
-from ratings.models import PeriodStatus, RecheckDecision, StarRating
+from ratings.models import RecheckDecision, StarRating
 from ratings.services.corrections import recheck_confirm
 
 from .dates import DemoDates
