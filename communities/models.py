@@ -46,7 +46,8 @@ RECTIFICATION_DEADLINE_UNITS = [(u.value, u.label) for u in (TimeUnit.CALENDAR_D
 class DistrictPolicy(models.Model):
     """The district's policy settings, versioned by effective date.
 
-    Later issues add their numbers here (or in their own versioned rows).
+    Later issues add their numbers here (or in their own versioned rows). The committee-formation targets
+    are CommitteeTarget rows (per district and year), not a field here.
     """
 
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="policies", verbose_name=_("区"))
@@ -56,10 +57,6 @@ class DistrictPolicy(models.Model):
         default=2004,
         validators=[MinValueValidator(MIN_COMPLETION_YEAR), MaxValueValidator(2100)],
         help_text=_("在该年底之前（含该年）建成的小区为老旧小区。"),
-    )
-    committee_formation_target = models.DecimalField(
-        _("业委会组建率目标（%）"), max_digits=5, decimal_places=2, default=Decimal("80.00"),
-        validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     coverage_target = models.DecimalField(
         _("物业管理覆盖率目标（%）"), max_digits=5, decimal_places=2, default=Decimal("100.00"),
@@ -82,9 +79,8 @@ class DistrictPolicy(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["district", "effective_from"], name="one_policy_per_district_and_date"),
             models.CheckConstraint(
-                condition=Q(committee_formation_target__gte=0, committee_formation_target__lte=100)
-                & Q(coverage_target__gte=0, coverage_target__lte=100),
-                name="policy_targets_are_percentages",
+                condition=Q(coverage_target__gte=0, coverage_target__lte=100),
+                name="policy_coverage_target_is_percentage",
             ),
         ]
 
@@ -391,3 +387,114 @@ class CommitteeMember(models.Model):
 
     def __str__(self):
         return f"{self.name}（{self.get_position_display()}）"
+
+
+class StationKind(models.TextChoices):
+    """两站一中心: the stations each street sets up (驻马店市社区物业化服务实施意见 五(二))."""
+
+    MEDIATION = "mediation", _("物业管理矛盾投诉调解站")
+    REPAIR = "repair", _("物业应急维修服务站")
+    SERVICE_CENTRE = "centre", _("街道物业服务中心")
+
+
+class StreetStationQuerySet(ScopedQuerySet):
+    # Everyone acting in the street sees its stations (they are on the public estate page anyway); the
+    # street's staff keep their own, the district's administrators their streets'.
+    scope_paths = {"district": "street__district", "street": "street", "community": "street__communities",
+                   "firm": "street__communities__estates__firm"}
+    scope_edit_levels = ("district", "street")
+    scope_multi_valued = True
+
+
+class StreetStation(models.Model):
+    """One of the street's "two stations and one centre": where residents bring a complaint or a repair."""
+
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, related_name="stations", verbose_name=_("街道"))
+    kind = models.CharField(_("类型"), max_length=12, choices=StationKind.choices)
+    name = models.CharField(_("名称"), max_length=100)
+    address = models.CharField(_("地址"), max_length=200)
+    phone = models.CharField(_("联系电话"), max_length=30)
+    opening_hours = models.CharField(_("服务时间"), max_length=100, blank=True,
+                                     help_text=_("例如：工作日 8:30—17:30"))
+    is_active = models.BooleanField(_("在用"), default=True)
+    history = HistoricalRecords()
+
+    objects = StreetStationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("街道物业服务站点")
+        verbose_name_plural = _("街道物业服务站点")
+        ordering = ["street__name", "kind", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["street", "kind"], condition=Q(is_active=True),
+                                    name="one_active_station_per_street_and_kind"),
+        ]
+
+    def __str__(self):
+        return f"{self.street} · {self.name}"
+
+
+class TargetForm(models.TextChoices):
+    RATE = "rate", _("组建率")
+    REMAINING_SHARE = "remaining", _("按年度完成剩余小区比例")
+
+
+class CommitteeTargetQuerySet(ScopedQuerySet):
+    # A district's rows are the district's records; the city's rows (no district) are read by everyone.
+    scope_paths = {"district": "district", "street": "district__streets",
+                   "community": "district__streets__communities",
+                   "firm": "district__streets__communities__estates__contracts__firm"}
+    scope_edit_levels = ("district",)
+    scope_multi_valued = True
+
+
+class CommitteeTarget(models.Model):
+    """The committee-formation target of a district (or, without a district, the whole city) for a year.
+
+    The one place these targets live (the place lists and the reports read them through
+    communities.targets). Two forms:
+
+    - 组建率 (`rate`): the share of the estates with a committee should be at least `value` % from `year` on
+      (the city's "≥ 80 %").
+    - 剩余小区比例 (`remaining`): the estates without a committee on `baseline_on` (the programme start) get one
+      in yearly steps; `value` is this year's step, the target of a year is the sum of the steps of the
+      programme up to it (经开区: 30 %, 40 %, 30 % → 30 %, 70 %, 100 % of the estates left at the start).
+    """
+
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="committee_targets",
+                                 null=True, blank=True, verbose_name=_("区"), help_text=_("留空为全市目标。"))
+    year = models.PositiveSmallIntegerField(_("年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    form = models.CharField(_("目标形式"), max_length=10, choices=TargetForm.choices, default=TargetForm.RATE)
+    value = models.DecimalField(
+        _("目标值（%）"), max_digits=5, decimal_places=2,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("组建率：不低于该比例；剩余小区比例：当年完成的比例（各年度之和不超过 100%）。"),
+    )
+    baseline_on = models.DateField(_("基数日期"), null=True, blank=True,
+                                   help_text=_("剩余小区比例：以该日尚未成立业委会的小区为基数（计划开始日）。"))
+    source = models.CharField(_("依据"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    objects = CommitteeTargetQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("业委会组建目标")
+        verbose_name_plural = _("业委会组建目标")
+        ordering = ["district__name", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["district", "year"], condition=Q(district__isnull=False),
+                                    name="one_committee_target_per_district_year"),
+            models.UniqueConstraint(fields=["year"], condition=Q(district__isnull=True),
+                                    name="one_city_committee_target_per_year"),
+            models.CheckConstraint(condition=Q(value__gte=0, value__lte=100),
+                                   name="committee_target_is_percentage"),
+            models.CheckConstraint(
+                condition=Q(form="rate", baseline_on__isnull=True)
+                | Q(form="remaining", baseline_on__isnull=False, district__isnull=False),
+                name="committee_target_baseline_with_remaining_form",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.district or _('全市')} · {self.year} · {self.get_form_display()} {self.value}%"
+

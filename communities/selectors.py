@@ -13,6 +13,7 @@ from accounts.scope import scope_of
 from accounts.versions import version_in_force
 
 from .models import DistrictPolicy, Estate, EstateArea, ManagementMode, Street
+from .targets import committee_targets, rate_target_expression, target_of
 
 
 def rate(part: int, whole: int) -> Decimal | None:
@@ -87,10 +88,13 @@ def estate_counts_by_street(*, user, today: datetime.date | None = None) -> list
     if not counts:
         return []
     streets = Street.objects.filter(pk__in=counts).select_related("district").order_by("district__name", "name", "pk")
-    policies = current_policies(today or timezone.localdate())
+    today = today or timezone.localdate()
+    policies = current_policies(today)
+    targets = committee_targets(today.year)
     rows = []
     for street in streets:
         r, policy = counts[street.pk], policies.get(street.district_id)
+        target = target_of(targets, street.district_id)
         rows.append(
             StreetRow(
                 district=street.district.name,
@@ -101,7 +105,7 @@ def estate_counts_by_street(*, user, today: datetime.date | None = None) -> list
                 covered=r["covered"],
                 filed_committees=r["filed"],
                 standin_committees=r["standin"],
-                formation_target=policy.committee_formation_target if policy else None,
+                formation_target=target.share if target is not None and target.is_rate else None,
                 coverage_target=policy.coverage_target if policy else None,
             )
         )
@@ -165,7 +169,7 @@ def with_place_stats(queryset, *, user, link: str, district_path: str):
         formed_total=F("filed_total") + F("standin_total"),
         formation_pct=_percent("formed_total", "estate_total"),
         coverage_target=_policy_target(district_path, "coverage_target"),
-        formation_target=_policy_target(district_path, "committee_formation_target"),
+        formation_target=rate_target_expression(district_path, timezone.localdate().year),
     )
 
 

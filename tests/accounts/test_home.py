@@ -64,5 +64,5 @@ def test_home_renders_for_every_persona_in_bounded_queries(login, persona, djang
     # and one for the targets, whatever the data (tests/reports/test_home_tiles.py). A firm's home adds its
     # six cards (estates and tiers, orders, complaints, subsidy, application windows: tests/reports/
     # test_firm_home.py); none of these grows with the data (tests/reports/test_work_list.py).
-    with django_assert_max_num_queries(21 if persona.startswith("firm_user") else 15):
+    with django_assert_max_num_queries(22 if persona.startswith("firm_user") else 16):
         assert client.get("/").status_code == 200
