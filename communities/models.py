@@ -8,7 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from accounts.scope import ScopedQuerySet
+from accounts.models import TransitionEvent
+from accounts.scope import DistrictRecordQuerySet, ScopedQuerySet
 from workdays.models import TimeUnit
 
 MIN_COMPLETION_YEAR = 1949
@@ -498,3 +499,221 @@ class CommitteeTarget(models.Model):
     def __str__(self):
         return f"{self.district or _('全市')} · {self.year} · {self.get_form_display()} {self.value}%"
 
+
+# --- owner-committee yearly assessment and allowance (章贡 四(一)) ---------------------------------------------
+#
+# 「各街道（镇）…加强对业主委员会或物业管理委员会的监管并进行年度考核评定。评定结果合格的，业主委员会或物业管理委员会
+# 成员可按照每人每月不高于300元的标准发放交通、通讯补贴，补贴资金从该小区物业服务费或公共收益中列支。」
+#
+# The 300 yuan is the document's own ceiling, not a district's figure: a district sets its amount at or below it
+# (CommitteeAssessmentPolicy.allowance_per_member), and every statement is capped at it again. The money comes
+# from the estate's property fee or public income, never from the district's budget (ALLOWANCE_FUNDS).
+
+ALLOWANCE_CAP = Decimal("300.00")  # 每人每月不高于300元
+ALLOWANCE_FUNDS = _("小区物业服务费或公共收益")  # 补贴资金从该小区物业服务费或公共收益中列支
+
+
+class AssessmentPolicyQuerySet(DistrictRecordQuerySet):
+    # The district's government side reads its rules; a firm sees nothing of the assessment.
+    scope_paths = {k: v for k, v in DistrictRecordQuerySet.scope_paths.items() if k != "firm"}
+
+
+class CommitteeAssessmentPolicy(models.Model):
+    """A district's assessment rules from `effective_from` on: the criteria (rows of AssessmentCriterion), the
+    pass mark and the monthly allowance per member. A version in use is never edited: a change is a new
+    version, and an assessment keeps the version it was made under."""
+
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="assessment_policies",
+                                 verbose_name=_("区"))
+    effective_from = models.DateField(_("生效日期"))
+    pass_mark = models.DecimalField(_("合格分数线"), max_digits=6, decimal_places=2, default=Decimal("60.00"),
+                                    validators=[MinValueValidator(0)],
+                                    help_text=_("计分项得分合计达到该分数且所有合格/不合格项均合格，评定为合格。"))
+    allowance_per_member = models.DecimalField(
+        _("每人每月补贴（元）"), max_digits=8, decimal_places=2, default=ALLOWANCE_CAP,
+        validators=[MinValueValidator(0), MaxValueValidator(ALLOWANCE_CAP)],
+        help_text=_("交通、通讯补贴，不高于每人每月 300 元；从小区物业服务费或公共收益中列支。"))
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    created_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("录入人"))
+    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = AssessmentPolicyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("业委会考核政策")
+        verbose_name_plural = _("业委会考核政策")
+        ordering = ["district", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["district", "effective_from"], name="one_assessment_policy_per_date"),
+            models.CheckConstraint(condition=Q(allowance_per_member__gte=0, allowance_per_member__lte=ALLOWANCE_CAP),
+                                   name="assessment_allowance_within_cap"),
+            models.CheckConstraint(condition=Q(pass_mark__gte=0), name="assessment_pass_mark_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.district} · {self.effective_from:%Y-%m-%d}"
+
+    @property
+    def max_points(self) -> Decimal:
+        return sum((c.max_points or Decimal("0") for c in self.criteria.all()), Decimal("0"))
+
+
+class CriterionKind(models.TextChoices):
+    POINTS = "points", _("计分")
+    PASS_FAIL = "pass_fail", _("合格/不合格")
+
+
+class AssessmentCriterion(models.Model):
+    """One item of a policy version's criteria: scored up to `max_points`, or passed / failed."""
+
+    policy = models.ForeignKey(CommitteeAssessmentPolicy, on_delete=models.CASCADE, related_name="criteria",
+                               verbose_name=_("考核政策"))
+    order = models.PositiveSmallIntegerField(_("序号"), default=1)
+    title = models.CharField(_("考核项目"), max_length=100)
+    description = models.TextField(_("考核内容"), blank=True)
+    kind = models.CharField(_("类型"), max_length=10, choices=CriterionKind.choices, default=CriterionKind.POINTS)
+    max_points = models.DecimalField(_("满分"), max_digits=6, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("业委会考核项目")
+        verbose_name_plural = _("业委会考核项目")
+        ordering = ["policy", "order", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="points", max_points__gt=0) | Q(kind="pass_fail", max_points__isnull=True)),
+                name="assessment_criterion_points_by_kind"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class AssessmentStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("待区确认")
+    RETURNED = "returned", _("已退回街道")
+    CONFIRMED = "confirmed", _("区已确认")
+
+
+class CommitteeAssessmentQuerySet(ScopedQuerySet):
+    # The government side only: the street that assessed, its district, the estate's community. A firm sees
+    # nothing of the assessment or the allowance (no "firm" path).
+    scope_paths = {"district": "district", "street": "street", "community": "committee__estate__community"}
+    scope_edit_levels = ("street",)
+
+    def counting(self):
+        """Assessments that count: confirmed by the district."""
+        return self.filter(status=AssessmentStatus.CONFIRMED)
+
+
+class CommitteeAssessment(models.Model):
+    """The street's yearly assessment (年度考核评定) of one committee; it counts once the district confirms it.
+
+    The result is computed from the items (`qualified`): the points reach the pass mark and every pass/fail
+    item is passed. The pass mark is kept with the assessment, as is the policy version it was made under."""
+
+    committee = models.ForeignKey(OwnerCommittee, on_delete=models.PROTECT, related_name="assessments",
+                                  verbose_name=_("委员会"))
+    year = models.PositiveSmallIntegerField(_("考核年度"))
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, related_name="+", verbose_name=_("街道"))
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+", verbose_name=_("区"))
+    policy = models.ForeignKey(CommitteeAssessmentPolicy, on_delete=models.PROTECT, related_name="assessments",
+                               verbose_name=_("适用政策"))
+    status = models.CharField(_("状态"), max_length=10, choices=AssessmentStatus.choices,
+                              default=AssessmentStatus.SUBMITTED)
+    total_points = models.DecimalField(_("得分"), max_digits=6, decimal_places=2)
+    pass_mark = models.DecimalField(_("合格分数线"), max_digits=6, decimal_places=2)
+    qualified = models.BooleanField(_("评定合格"))
+    comment = models.TextField(_("考核意见"), blank=True)
+    assessed_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("考核人"))
+    assessed_on = models.DateField(_("考核日期"))
+    confirmed_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+", verbose_name=_("确认人"))
+    confirmed_on = models.DateField(_("确认日期"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    objects = CommitteeAssessmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("业委会年度考核")
+        verbose_name_plural = _("业委会年度考核")
+        ordering = ["-year", "street__name", "pk"]
+        constraints = [
+            # Once a year: a second assessment of the same committee and year is refused.
+            models.UniqueConstraint(fields=["committee", "year"], name="one_assessment_per_committee_and_year"),
+            models.CheckConstraint(condition=~Q(status="confirmed") | Q(confirmed_on__isnull=False),
+                                   name="assessment_confirmed_has_date"),
+        ]
+        indexes = [models.Index(fields=["street", "year"]), models.Index(fields=["district", "year"])]
+
+    def __str__(self):
+        return f"{self.committee} · {self.year}"
+
+    @property
+    def counts(self) -> bool:
+        return self.status == AssessmentStatus.CONFIRMED
+
+
+class AssessmentScore(models.Model):
+    """One criterion's result in an assessment."""
+
+    assessment = models.ForeignKey(CommitteeAssessment, on_delete=models.CASCADE, related_name="scores",
+                                   verbose_name=_("考核"))
+    criterion = models.ForeignKey(AssessmentCriterion, on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("考核项目"))
+    points = models.DecimalField(_("得分"), max_digits=6, decimal_places=2, null=True, blank=True)
+    passed = models.BooleanField(_("合格"), null=True, blank=True)
+    remark = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("业委会考核得分")
+        verbose_name_plural = _("业委会考核得分")
+        ordering = ["assessment", "criterion__order", "criterion_id"]
+        constraints = [models.UniqueConstraint(fields=["assessment", "criterion"], name="one_score_per_criterion")]
+
+
+class AssessmentMember(models.Model):
+    """A member in office during the assessed year and the months served (the allowance's base). The members
+    table keeps today's members only, so the street states the year's roster with the assessment (prefilled
+    from the members and the committee's term) and the district confirms it with the result."""
+
+    assessment = models.ForeignKey(CommitteeAssessment, on_delete=models.CASCADE, related_name="roster",
+                                   verbose_name=_("考核"))
+    name = models.CharField(_("姓名"), max_length=50)
+    position = models.CharField(_("职务"), max_length=10,
+                                choices=[("chair", _("主任")), ("vice", _("副主任")), ("member", _("委员"))],
+                                default="member")
+    from_month = models.PositiveSmallIntegerField(_("起始月份"), validators=[MinValueValidator(1),
+                                                                           MaxValueValidator(12)])
+    to_month = models.PositiveSmallIntegerField(_("截止月份"), validators=[MinValueValidator(1),
+                                                                         MaxValueValidator(12)])
+
+    class Meta:
+        verbose_name = _("年度在任成员")
+        verbose_name_plural = _("年度在任成员")
+        ordering = ["assessment", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(from_month__gte=1, to_month__lte=12, from_month__lte=models.F("to_month")),
+                                   name="assessment_member_months_valid"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def months(self) -> int:
+        return self.to_month - self.from_month + 1
+
+
+class AssessmentEvent(TransitionEvent):
+    """Each step of an assessment (submitted, corrected, returned, confirmed): who, when, what."""
+
+    assessment = models.ForeignKey(CommitteeAssessment, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=10, choices=AssessmentStatus.choices, blank=True)
+    to_status = models.CharField(max_length=10, choices=AssessmentStatus.choices)
+
+    class Meta(TransitionEvent.Meta):
+        verbose_name = _("业委会考核办理记录")
+        verbose_name_plural = _("业委会考核办理记录")
