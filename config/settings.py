@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "complaints",
     "ops",
     "maintenance",
+    "evaluations",
     "reports",
     # The demo data (`manage.py seed_demo`): imports the apps above, imported by none; always last.
     "demo",

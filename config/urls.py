@@ -18,6 +18,7 @@ urlpatterns = [
     path("calendar/", include("workdays.urls")),
     path("complaints/", include("complaints.urls")),
     path("maintenance/", include("maintenance.urls")),
+    path("evaluations/", include("evaluations.urls")),
     # The API, version 1: schema (OpenAPI 3), Swagger UI and Redoc from vendored files (no CDN; the split
     # view loads its start-up script from this address instead of inline, as the CSP demands).
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-v1-schema"),
