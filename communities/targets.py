@@ -18,10 +18,18 @@ import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Case, Count, Exists, OuterRef, Q, Value, When
-from django.db.models import DecimalField
+from django.db.models import Case, Count, DecimalField, Exists, OuterRef, Q, Value, When
 
-from .models import CommitteeKind, CommitteeTarget, Estate, FilingStatus, OwnerCommittee, TargetForm
+from .models import (
+    CommitteeKind,
+    CommitteeTarget,
+    Community,
+    Estate,
+    FilingStatus,
+    OwnerCommittee,
+    Street,
+    TargetForm,
+)
 
 
 @dataclass(frozen=True)
@@ -156,3 +164,22 @@ def street_progress(*, user, street, year: int) -> Progress:
 def district_progress(*, user, district, year: int) -> Progress:
     target = committee_target_for(district.pk, year)
     return formation_progress(Estate.objects.visible_to(user).filter(community__street__district=district), target)
+
+
+def committee_target_for_area(level: str, area_id: int | None, year: int) -> YearTarget | None:
+    """The target in `year` of the district an area lies in (a district, street or community; "city" or no
+    id: the city's), one query: the district's rows and the city's together."""
+    q = Q(district__isnull=True)
+    if level == "district":
+        q |= Q(district_id=area_id)
+    elif level == "street":
+        q |= Q(district_id__in=Street.objects.filter(pk=area_id).values("district_id"))
+    elif level == "community":
+        q |= Q(district_id__in=Community.objects.filter(pk=area_id).values("street__district_id"))
+    rows: dict[int | None, list] = {}
+    for row in CommitteeTarget.objects.filter(q, year__lte=year):
+        rows.setdefault(row.district_id, []).append(row)
+    own = next((r for d, r in rows.items() if d is not None), None)
+    if own is not None:
+        return _resolve(own, year)
+    return _resolve(rows.get(None, []), year)

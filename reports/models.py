@@ -53,3 +53,5 @@ class Target(models.Model):
 
         if self.indicator not in BY_CODE:
             raise ValidationError({"indicator": _("没有这个指标。")})
+        if self.indicator == "committee_formation":
+            raise ValidationError({"indicator": _("业委会组建目标在“业委会组建目标”中按区和年度设置，不在这里。")})

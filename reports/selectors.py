@@ -9,6 +9,7 @@ from django.db.models import Q
 
 from accounts.scope import scope_of
 from communities.models import Community, Street
+from communities.targets import committee_target_for_area
 
 from .indicators import CITY, INDICATORS, Area, Indicator, Measure, Period, Scope, measure
 from .models import AreaLevel, Target
@@ -36,15 +37,41 @@ def targets_for(codes, area: Area, year: int) -> dict[str, Target]:
     """indicator code -> the target in force for `area` in `year`, for every code that has one (one query).
 
     The most specific area wins (community, then street, district, city); within it, the latest year not
-    after `year` (a target holds until a later one replaces it).
+    after `year` (a target holds until a later one replaces it). The committee-formation target is not a
+    Target row: it is read from communities.CommitteeTarget (committee_target), one more query.
     """
-    rows = Target.objects.filter(_chain_q(area), indicator__in=list(codes), year__lte=year)
+    codes = list(codes)
     best: dict[str, Target] = {}
+    if COMMITTEE_FORMATION in codes:
+        codes.remove(COMMITTEE_FORMATION)
+        committee = committee_target(area, year)
+        if committee is not None:
+            best[COMMITTEE_FORMATION] = committee
+    if not codes:
+        return best
+    rows = Target.objects.filter(_chain_q(area), indicator__in=codes, year__lte=year)
     for row in rows:
         held = best.get(row.indicator)
         if held is None or (SPECIFICITY[row.level], row.year) > (SPECIFICITY[held.level], held.year):
             best[row.indicator] = row
     return best
+
+
+COMMITTEE_FORMATION = "committee_formation"
+
+
+def committee_target(area: Area, year: int) -> Target | None:
+    """The committee-formation target of the area's district (else the city's) as an unsaved Target, for the
+    tile. Only a 组建率 target compares with the tile's rate over every estate; a district on yearly steps of
+    its remaining estates (剩余小区比例) has no rate target here: its street and district pages show the
+    steps in estates (communities.targets.formation_progress)."""
+    found = committee_target_for_area(area.level, area.id, year)
+    if found is None or not found.is_rate:
+        return None
+    row = found.row
+    level = AreaLevel.CITY if row.district_id is None else AreaLevel.DISTRICT
+    return Target(indicator=COMMITTEE_FORMATION, level=level, area_id=row.district_id, year=row.year,
+                  value=found.share.quantize(Decimal("0.1")), source=row.source)
 
 
 def target_for(code: str, area: Area, year: int) -> Target | None:
