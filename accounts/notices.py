@@ -112,6 +112,9 @@ HANDOFFS: dict[str, tuple[str, ...]] = {
     "maintenance.approved": ("street", "district_staff"),  # the street hears of it; the district staff disburse
     "maintenance.disbursed": ("street",),
     "maintenance.withdrawn": ("district_staff",),   # no more review needed
+    # firm sanctions (重大负面事件, enterprises/sanctions): the firm loses or regains the year's eligibility
+    "sanction.imposed": ("firm", "district"),       # 取消当年评比资格: the firm, and the district that rates it
+    "sanction.lifted": ("firm", "district"),        # the event behind it withdrawn, nothing else keeps it
 }
 
 

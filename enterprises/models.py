@@ -631,3 +631,14 @@ class CreditScore(models.Model):
 
     def __str__(self):
         return f"{self.firm} {self.credit_year.year}: {self.score}"
+
+
+# Firm sanctions (重大负面事件) and the street-run firms' automatic orders: enterprises/sanctions/.
+from .sanctions.models import (  # noqa: E402,F401
+    EventKind,
+    FirmSanction,
+    NegativeEvent,
+    NegativeEventFile,
+    SanctionPolicy,
+    StreetRunOrder,
+)

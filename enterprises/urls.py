@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import contracts, credit, credit_admin, credit_public, firms
+from .views import contracts, credit, credit_admin, credit_public, firms, sanctions
 
 app_name = "enterprises"
 urlpatterns = [
@@ -38,6 +38,11 @@ urlpatterns = [
          name="credit_blacklist_notice"),
     path("credit/blacklist/<int:pk>/letters/", credit_admin.CreditBlacklistLettersView.as_view(),
          name="credit_blacklist_letters"),
+    # Firm sanctions (enterprises/sanctions/)
+    path("sanctions/", sanctions.SanctionListView.as_view(), name="sanction_list"),
+    path("sanctions/firms/<int:pk>/new/", sanctions.EventCreateView.as_view(), name="sanction_event_create"),
+    path("sanctions/events/<int:pk>/", sanctions.EventDetailView.as_view(), name="sanction_event"),
+    path("sanctions/files/<int:pk>/", sanctions.EventFileView.as_view(), name="sanction_file"),
     # Without login
     path("credit/public/", credit_public.PublicCreditFirmListView.as_view(), name="public_credit"),
     path("credit/public/firms/<int:pk>/", credit_public.PublicCreditFirmView.as_view(), name="public_credit_firm"),

@@ -329,6 +329,7 @@ class NoTierReason(models.TextChoices):
     BELOW = "below", _("得分低于一星级标准")
     MISSING_COMPONENT = "missing_component", _("缺少意见或满意度得分")
     CORRECTED = "corrected", _("经更正不评星")
+    FIRM_SANCTIONED = "firm_sanctioned", _("企业发生重大负面事件，取消当年评比资格")
 
 
 class StarRatingQuerySet(ScopedQuerySet):

@@ -145,7 +145,7 @@ def _create(*, firm_id: int, rule, points: int, title: str, detail: str, occurre
 def credit_record_auto(*, rule_code: str, firm: Firm | int | None, source: Model, title: str,
                        now: datetime.datetime, estate: Estate | None = None, unit: Unit | None = None,
                        occurred_on: datetime.date | None = None, detail: str = "", key: str | None = None,
-                       recorded_by: User | None = None) -> CreditRecord | None:
+                       recorded_by: User | None = None, manual_rule: bool = False) -> CreditRecord | None:
     """The portal's own record of a fact: one per rule and source (or `key`, an occasion such as an
     estate's quarter). Returns the record (the existing one on a rerun), or None when there is no firm,
     or the rule is not in the catalogue in force on the day or not written automatically.
@@ -161,7 +161,9 @@ def credit_record_auto(*, rule_code: str, firm: Firm | int | None, source: Model
     if existing is not None:
         return existing
     rule = rule_for(rule_code, occurred_on)
-    if rule is None or not rule.automatic:
+    # `manual_rule`: a rule a unit records by hand, written here because the unit recorded the fact with its
+    # evidence elsewhere in the portal (a firm sanction's event, enterprises/sanctions/services.py).
+    if rule is None or not (rule.automatic or manual_rule):
         return None
     if unit is None:
         if estate is None:

@@ -13,6 +13,7 @@ from accounts.notices import Place, handoff
 from accounts.scope import scope_of
 from communities.models import Estate
 from enterprises.models import Firm, firm_is_blacklisted
+from enterprises.sanctions.selectors import application_refusal as sanction_refusal
 
 from ..models import Application, ApplicationAttachment, ApplicationEvent, ApplicationStatus
 from .policy import application_window, ensure_default_policy, policy_for
@@ -87,6 +88,10 @@ def _submit(*, actor: User, firm: Firm, estates: list[Estate], year: int, statem
             continue
         district = estate.community.street.district
         policy = policy_for(district.pk, today) or ensure_default_policy(district)
+        sanctioned = sanction_refusal(firm.pk, district.pk, year)
+        if sanctioned:
+            errors.append(_("“%(e)s”：%(r)s") % {"e": estate.name, "r": sanctioned})
+            continue
         start, end = application_window(policy, year)
         if not start <= today <= end:
             errors.append(_("“%(e)s”所在区 %(y)d 年度申报时间为 %(s)s 至 %(t)s，当前不在申报期内。") % {

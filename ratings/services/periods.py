@@ -41,6 +41,8 @@ from accounts.money import round_half_up
 from accounts.notices import Place, handoff
 from accounts.scope import scope_of
 from communities.models import District, Estate
+from enterprises.sanctions.orders import street_run_orders_for_period
+from enterprises.sanctions.selectors import sanctioned_firm_ids, stale_results
 from enterprises.selectors import Span, firm_on, firms_serving, spans_by_estate
 from inspections.models import Inspection
 from inspections.selectors import quarter_of
@@ -168,6 +170,8 @@ def compute_values(period: RatingPeriod) -> dict[int, tuple]:
         Appeal.objects.filter(rating__period=period, status=AppealStatus.UPHELD, adjusted_tier__isnull=False)
         .order_by("decided_at", "pk").values_list("rating__estate_id", "adjusted_tier")
     )
+    # Firms sanctioned for the year (enterprises/sanctions): their estates lose the tier, whatever else says.
+    sanctioned = sanctioned_firm_ids(period.district_id, period.year)
     w_i, w_o, w_s = (policy.weight_inspection / HUNDRED, policy.weight_opinion / HUNDRED,
                      policy.weight_satisfaction / HUNDRED)
     no_components = (None, None)
@@ -192,6 +196,8 @@ def compute_values(period: RatingPeriod) -> dict[int, tuple]:
             tier = adjusted[estate_id]
             reason = "" if tier else (reason or NoTierReason.BELOW)
         firm_id = rating_firm(spans.get(estate_id, []), start, end, app_firm_id)
+        if firm_id in sanctioned:
+            tier, reason = 0, NoTierReason.FIRM_SANCTIONED
         values[estate_id] = (firm_id, n, insp, opinion, satisfaction, score, tier, str(reason))
     return values
 
@@ -381,6 +387,10 @@ def period_refusal(user: User, period: RatingPeriod, action: str, today: datetim
             return _("申诉期至 %(d)s 结束，申诉期内不能公布。") % {"d": period.appeal_deadline}
         if Appeal.objects.filter(rating__period=period, status=AppealStatus.OPEN).exists():
             return _("还有未处理的申诉，请先处理后再公布。")
+        stale = stale_results(period)
+        if stale:
+            return _("计算后企业取消当年评比资格的情况有变（%(e)s），请先重新计算本期结果再公布。") % {
+                "e": "、".join(stale[:5]) + ("等" if len(stale) > 5 else "")}
     return None
 
 
@@ -580,8 +590,11 @@ def period_recompute(*, actor: User, period: RatingPeriod, reason: str, today: d
 def period_publish(*, actor: User, period: RatingPeriod, today: datetime.date,
                    now: datetime.datetime) -> RatingPeriod:
     """确认并公布: announced, the appeal window over (today > deadline), no open appeal."""
-    return _move(period, action=PeriodAction.PUBLISH, to=P.PUBLISHED, actor=actor, today=today,
-                 stamp=lambda p: {"published_at": now, "published_by": actor})
+    period = _move(period, action=PeriodAction.PUBLISH, to=P.PUBLISHED, actor=actor, today=today,
+                   stamp=lambda p: {"published_at": now, "published_by": actor})
+    # Street-run firms at 1★ or below, or not taking part: one rectification order per estate (enterprises/sanctions).
+    street_run_orders_for_period(period=period, actor=actor, now=now)
+    return period
 
 
 # --- appeals -----------------------------------------------------------------------------------------------

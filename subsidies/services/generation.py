@@ -169,7 +169,8 @@ class _District:
 
 
 def _zero_reason(no_tier_reason: str) -> str:
-    return REASON_DISQUALIFIED if no_tier_reason == NoTierReason.DISQUALIFIED else REASON_NO_STAR
+    disqualified = (NoTierReason.DISQUALIFIED, NoTierReason.FIRM_SANCTIONED)
+    return REASON_DISQUALIFIED if no_tier_reason in disqualified else REASON_NO_STAR
 
 
 def month_lines(ctx: _District, batch_id: int, month: datetime.date, period_id: int) -> list[tuple]:
