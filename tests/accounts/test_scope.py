@@ -90,8 +90,10 @@ def test_committees_and_contracts_follow_estate_scope(world):
     OwnerCommitteeFactory(estate=world.estate_b1)
     assert OwnerCommittee.objects.visible_to(world.users["street_staff"]).get().estate == world.estate_a1
     assert OwnerCommittee.objects.visible_to(world.users["street_staff2"]).get().estate == world.estate_b1
-    # Committees are not the firms' business.
-    assert not OwnerCommittee.objects.visible_to(world.users["firm_user"]).exists()
+    # A firm sees (never edits) the committee of the estate it serves now (issue 15: its 业委会 page was empty),
+    # not the committees of other firms' estates.
+    assert OwnerCommittee.objects.visible_to(world.users["firm_user"]).get().estate == world.estate_a1
+    assert not OwnerCommittee.objects.editable_by(world.users["firm_user"]).exists()
     assert ServiceContract.objects.visible_to(world.users["firm_user"]).get() == world.contract_a1
 
 
