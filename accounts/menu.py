@@ -92,6 +92,7 @@ LINKS: dict[str, Link] = {
     "streets": Link(_("街道"), "communities:street_list", "bi-signpost-split", BASE),
     "communities": Link(_("社区"), "communities:community_list", "bi-house", BASE),
     "committees": Link(_("业委会"), "communities:committee_list", "bi-person-badge", BASE),
+    "committee_assessments": Link(_("业委会年度考核"), "communities:assessment_list", "bi-clipboard2-check", BASE),
     "firm_self": Link(_("企业信息"), "enterprises:firm_list", "bi-building", BASE,
                       firm_page="enterprises:firm_detail"),
     "firms": Link(_("物业企业"), "enterprises:firm_list", "bi-building", BASE),
@@ -159,8 +160,8 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("calendar", _("日历"), "bi-calendar3"),
 )
 
-_DISTRICT_DATA = ("overview", "estates", "streets", "communities", "committees", "firms", "contracts", "credit",
-                  "inspections", "progress", "orders")
+_DISTRICT_DATA = ("overview", "estates", "streets", "communities", "committees", "committee_assessments", "firms",
+                  "contracts", "credit", "inspections", "progress", "orders")
 
 MENUS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     R.CITY_ADMIN: (
@@ -188,7 +189,7 @@ MENUS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
         ("policies", ("rubrics", "rating_policies", "subsidy_policies")),
     ),
     R.STREET_STAFF: (
-        ("estates", ("estates", "communities", "committees", "firms", "contracts", "credit")),
+        ("estates", ("estates", "communities", "committees", "committee_assessments", "firms", "contracts", "credit")),
         ("inspections", ("inspections", "progress", "rubrics")),
         ("orders", ("orders",)),
         ("complaints", ("complaints", "complaint_triage", "complaint_new", "complaint_rates", "complaint_imports")),

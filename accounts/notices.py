@@ -112,6 +112,10 @@ HANDOFFS: dict[str, tuple[str, ...]] = {
     "maintenance.approved": ("street", "district_staff"),  # the street hears of it; the district staff disburse
     "maintenance.disbursed": ("street",),
     "maintenance.withdrawn": ("district_staff",),   # no more review needed
+    # owner-committee yearly assessment (业委会年度考核): the street submits -> the district admin confirms
+    "committee_assessment.submitted": ("district_admin",),  # to confirm or return (also a corrected one)
+    "committee_assessment.returned": ("street",),           # 退回: to correct
+    "committee_assessment.confirmed": ("street",),          # the result counts (and the allowance with it)
     # firm sanctions (重大负面事件, enterprises/sanctions): the firm loses or regains the year's eligibility
     "sanction.imposed": ("firm", "district"),       # 取消当年评比资格: the firm, and the district that rates it
     "sanction.lifted": ("firm", "district"),        # the event behind it withdrawn, nothing else keeps it

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import committees, estates, places
+from .views import assessments, committees, estates, places
 
 app_name = "communities"
 urlpatterns = [
@@ -17,4 +17,13 @@ urlpatterns = [
     path("committees/<int:pk>/edit/", committees.CommitteeUpdateView.as_view(), name="committee_update"),
     path("estates/<int:estate_pk>/committees/new/", committees.CommitteeCreateView.as_view(),
          name="committee_create"),
+    # owner-committee yearly assessment and allowance (章贡 四(一))
+    path("assessments/", assessments.AssessmentListView.as_view(), name="assessment_list"),
+    path("assessments/<int:pk>/", assessments.AssessmentDetailView.as_view(), name="assessment_detail"),
+    path("assessments/<int:pk>/decide/", assessments.AssessmentDecisionView.as_view(), name="assessment_decide"),
+    path("assessments/<int:pk>/correct/", assessments.AssessmentCorrectView.as_view(), name="assessment_correct"),
+    path("committees/<int:pk>/assess/", assessments.AssessmentCreateView.as_view(), name="assessment_create"),
+    path("assessment-policies/", assessments.PolicyListView.as_view(), name="assessment_policy_list"),
+    path("assessment-policies/new/<int:district_pk>/", assessments.PolicyCreateView.as_view(),
+         name="assessment_policy_create"),
 ]

@@ -22,7 +22,9 @@ from accounts.views import ScopedDetailView, ScopedListView
 from communities.filters.committees import CommitteeFilter
 from communities.forms.committees import CommitteeForm, MemberFormSet
 from communities.models import CommitteeMember, Estate, OwnerCommittee
+from communities.services.assessments import may_assess
 from communities.services.committees import committee_create, committee_update
+from communities.views.assessments import committee_assessments, sees_assessments
 
 
 def members_in_rank_order(committee):
@@ -106,6 +108,10 @@ class CommitteeDetailView(ScopedDetailView):
         ctx["show_contacts"] = sees_contacts(self.request.user, committee)
         ctx["history"] = history_rows(committee) if ctx["show_contacts"] else []
         ctx["can_edit"] = OwnerCommittee.objects.editable_by(self.request.user).filter(pk=committee.pk).exists()
+        # The yearly assessments and allowance statements (government side only; a firm sees none).
+        ctx["assessments"] = committee_assessments(self.request.user, committee)
+        ctx["sees_assessments"] = sees_assessments(self.request.user)
+        ctx["may_assess_committee"] = may_assess(self.request.user, committee.estate.community.street_id)
         return ctx
 
 

@@ -50,6 +50,10 @@ from ratings.services.periods import (
 from subsidies.models import PassOn, PayoutBatch
 from subsidies.services import approvals as ap
 from subsidies.services import generation as gen
+from communities.services import assessments as ca_svc
+from tests.communities.assessment_world import aw  # noqa: F401
+from tests.communities.assessment_world import confirm as ca_confirm
+from tests.communities.assessment_world import submit as ca_submit
 from tests.complaints.conftest import _media_root, at, category, make_complaint, mapping  # noqa: F401
 from tests.complaints.test_import import row, xlsx
 from tests.enterprises.test_credit_records import credit_world, document  # noqa: F401
@@ -616,6 +620,28 @@ STEPS.update({
         "street_staff", DISTRICT_STAFF, _fund_url),
 })
 
+
+# --- owner-committee yearly assessment: the street submits -> the district admin confirms or returns -----------
+
+def _ca_url(w):
+    return reverse("communities:assessment_detail", args=[w.assessment.pk])
+
+
+def _ca_submit(w):
+    """梅花园's committee (山城街道), 2025, 80 points: qualified, waiting for the district."""
+    w.assessment = ca_submit(w, w.c_mei)
+
+
+STEPS.update({
+    "committee_assessment.submitted": Step("aw", _nothing, _ca_submit, "street_staff", DISTRICT_ADMINS, _ca_url),
+    "committee_assessment.returned": Step(
+        "aw", _ca_submit,
+        lambda w: ca_svc.assessment_transition(actor=w.users["district_admin"], assessment=w.assessment,
+                                               action="return", comment="评分依据不足", today=w.today),
+        "district_admin", SHANCHENG, _ca_url),
+    "committee_assessment.confirmed": Step(
+        "aw", _ca_submit, lambda w: ca_confirm(w, w.assessment), "district_admin", SHANCHENG, _ca_url),
+})
 
 def test_every_declared_event_has_a_worked_step():
     assert set(STEPS) == set(HANDOFFS)
