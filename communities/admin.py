@@ -1,7 +1,17 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import CommitteeMember, Community, District, DistrictPolicy, Estate, OwnerCommittee, Street
+from .models import (
+    CommitteeMember,
+    CommitteeTarget,
+    Community,
+    District,
+    DistrictPolicy,
+    Estate,
+    OwnerCommittee,
+    Street,
+    StreetStation,
+)
 
 
 class PolicyInline(admin.TabularInline):
