@@ -214,13 +214,18 @@ def user_create(*, actor: User, username: str, password: str, role: str, target=
 
 
 @transaction.atomic
-def user_deactivate(*, actor: User, user: User) -> User:
+def user_deactivate(*, actor: User, user: User, now) -> User:
+    """Stop an account from logging in; its API tokens are revoked at `now` with it, so re-enabling the account
+    later never brings an integration's old credential back to life (a new token must be issued)."""
+    from .models import ApiToken
+
     user = User.objects.select_for_update().get(pk=user.pk)
     _refuse_unless_manageable(actor, user)
     if not user.is_active:
         raise ValidationError(_("这个账号已经停用。"))
     user.is_active = False
     _by(actor, user, _("停用账号")).save(update_fields=["is_active"])
+    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now, revoked_by=actor)
     return user
 
 

@@ -340,7 +340,7 @@ class UserDeactivateView(UserAdminMixin, View):
 
         target = self.get_managed_user(pk)
         try:
-            user_deactivate(actor=request.user, user=target)
+            user_deactivate(actor=request.user, user=target, now=timezone.now())
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:

@@ -20,6 +20,7 @@ pytestmark = pytest.mark.django_db
 TZ = datetime.timezone(datetime.timedelta(hours=8))
 INITIAL = "Chu-Shi-Mi-Ma-2026"
 MIGRATION = importlib.import_module("accounts.migrations.0008_user_history")
+NOW = datetime.datetime(2026, 11, 2, 9, 30, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
 
 
 def at(day: int, hour: int = 10) -> datetime.datetime:
@@ -53,7 +54,7 @@ def changes(world):
     with time_machine.travel(at(4), tick=False):
         user_role_add(actor=st, user=st_new, role=Role.STREET_STAFF, target=world.beizhuang, now=at(4))
     with time_machine.travel(at(5), tick=False):
-        user_deactivate(actor=gc, user=gc_new)
+        user_deactivate(actor=gc, user=gc_new, now=NOW)
     with time_machine.travel(at(6), tick=False):
         user_reset_password(actor=city, user=world.users["firm_user"], password=INITIAL)
     return st_new, gc_new
@@ -147,7 +148,7 @@ def test_accounts_from_before_the_history_get_a_baseline_that_is_not_listed(logi
     assert clerk.history.get().history_change_reason == BASELINE_REASON
     client = login("city_admin")
     assert _rows(client.get("/accounts/audit/").content.decode()) == []
-    user_deactivate(actor=world.users["district_admin"], user=clerk)
+    user_deactivate(actor=world.users["district_admin"], user=clerk, now=NOW)
     (row,) = _rows(client.get("/accounts/audit/").content.decode())
     assert "street_staff" in row and "账号状态：正常 → 已停用" in row and "停用账号" in row
 
@@ -180,7 +181,7 @@ def test_audit_page_runs_a_fixed_number_of_queries(login, world, persona, django
             user = user_create(actor=actor, username=f"clerk_{count.made}", password=INITIAL,
                                role=Role.COMMUNITY_CLERK, target=world.meiyuan)
             count.made += 1
-            user_deactivate(actor=actor, user=user)
+            user_deactivate(actor=actor, user=user, now=NOW)
             second = user_role_add(actor=actor, user=user, role=Role.COMMUNITY_CLERK, target=world.ziwei, now=at(2))
             user_role_remove(actor=actor, assignment=second)
     count.made = 0

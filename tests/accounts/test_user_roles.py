@@ -175,9 +175,9 @@ def test_an_account_with_a_usable_api_token_keeps_its_one_role(world):
 
 def test_deactivated_account_is_enabled_again_with_its_roles_and_both_steps_are_recorded(world):
     actor, clerk = world.users["district_admin"], world.users["street_staff"]
-    user_deactivate(actor=actor, user=clerk)
+    user_deactivate(actor=actor, user=clerk, now=NOW)
     with pytest.raises(ValidationError, match="已经停用"):
-        user_deactivate(actor=actor, user=clerk)
+        user_deactivate(actor=actor, user=clerk, now=NOW)
     user_reactivate(actor=actor, user=clerk)
     with pytest.raises(ValidationError, match="没有停用"):
         user_reactivate(actor=actor, user=clerk)
@@ -359,7 +359,7 @@ def test_user_list_offers_reactivation_of_a_deactivated_account(login, world):
 
 def test_user_page_shows_the_latest_changes(login, world):
     actor, clerk = world.users["district_admin"], world.users["street_staff"]
-    user_deactivate(actor=actor, user=clerk)
+    user_deactivate(actor=actor, user=clerk, now=NOW)
     page = login("district_admin").get(f"/accounts/users/{clerk.pk}/").content.decode()
     assert "账号状态</strong>：正常 → 已停用" in page and "停用账号" in page
     assert timezone.localtime().strftime("%Y-%m-%d") in page

@@ -2,6 +2,7 @@
 opens, deactivates and resets accounts of their own district's staff, streets, communities and firms only,
 with one role each, never an administrator's role and never outside the district."""
 import pytest
+from django.utils import timezone
 from django.core.exceptions import ValidationError
 
 from accounts.models import Role, RoleAssignment, User
@@ -189,7 +190,7 @@ def test_district_admin_cannot_touch_themselves_a_peer_or_a_clerk_who_also_works
     for user, message in ((actor, "不能停用或重设自己的账号"), (peer, "这个账号不在您的管理范围内"),
                           (shared, "这个账号不在您的管理范围内")):
         with pytest.raises(ValidationError) as exc:
-            user_deactivate(actor=actor, user=user)
+            user_deactivate(actor=actor, user=user, now=timezone.now())
         assert message in exc.value.messages[0]
         with pytest.raises(ValidationError):
             user_reset_password(actor=actor, user=user, password=INITIAL)

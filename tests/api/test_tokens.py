@@ -211,3 +211,18 @@ def test_another_districts_token_is_not_found_on_the_page(world, login, hotline)
     assert client.post(f"/accounts/tokens/{token.pk}/revoke/").status_code == 404
     token.refresh_from_db()
     assert token.revoked_at is None
+
+
+def test_deactivating_an_account_revokes_its_tokens_and_reactivating_does_not_revive_them(world, hotline):
+    from accounts.services import user_deactivate, user_reactivate
+
+    token, key = issue(world, hotline)
+    client = token_client(key)
+    assert client.get("/api/v1/estates/").status_code == 200
+    user_deactivate(actor=world.users["district_admin"], user=hotline, now=NOW)
+    token.refresh_from_db()
+    assert token.revoked_at == NOW and token.revoked_by == world.users["district_admin"]
+    user_reactivate(actor=world.users["district_admin"], user=hotline)
+    cache.clear()
+    response = client.get("/api/v1/estates/")
+    assert response.status_code == 401  # the old credential stays dead; a new token must be issued
