@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import assessments, committees, estates, places
+from .views import assessments, committees, estates, places, stations
 
 app_name = "communities"
 urlpatterns = [
@@ -26,4 +26,8 @@ urlpatterns = [
     path("assessment-policies/", assessments.PolicyListView.as_view(), name="assessment_policy_list"),
     path("assessment-policies/new/<int:district_pk>/", assessments.PolicyCreateView.as_view(),
          name="assessment_policy_create"),
+    # the street's stations (两站一中心)
+    path("stations/", stations.StationListView.as_view(), name="station_list"),
+    path("streets/<int:street_pk>/stations/new/", stations.StationCreateView.as_view(), name="station_create"),
+    path("stations/<int:pk>/edit/", stations.StationUpdateView.as_view(), name="station_update"),
 ]

@@ -25,7 +25,7 @@ from workdays.models import TimeUnit
 
 class Source(models.TextChoices):
     HOTLINE = "hotline", _("12345热线")
-    MEDIATION = "mediation", _("矛盾投诉调解站")
+    MEDIATION = "mediation", _("街道物业管理矛盾投诉调解站")
     PHONE = "phone", _("来电")
     WALK_IN = "walk_in", _("来访")
     COMMUNITY = "community", _("社区转办")
