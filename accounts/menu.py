@@ -254,6 +254,18 @@ TODO: dict[str, tuple[str, ...]] = {
     R.FIRM_USER: ("complaint_tasks", "orders_issued", "orders_returned", "orders_overdue"),
 }
 
+# Two-way evaluation (evaluations/, 履约双向评价): the campaigns page in an entry each role already has, and
+# the questionnaires a street or firm still owes in the campaign open today as a queue (community clerks
+# see theirs on the campaign page; committees' paper questionnaires wait on the paper, not on anyone).
+LINKS["evaluations"] = Link(_("履约双向评价"), "evaluations:campaign_list", "bi-chat-square-quote")
+for _role, _entry in ((R.CITY_ADMIN, "city"), (R.DISTRICT_ADMIN, "ratings"), (R.DISTRICT_STAFF, "ratings"),
+                      (R.STREET_STAFF, "opinions"), (R.COMMUNITY_CLERK, "estates"), (R.FIRM_USER, "firm")):
+    MENUS[_role] = tuple((e, keys + ("evaluations",)) if e == _entry else (e, keys) for e, keys in MENUS[_role])
+QUEUES["evaluations_to_fill"] = Queue(_("待填双向评价"), "evaluations:campaign_list",
+                                      _selector("evaluations.selectors.to_fill", now=True))
+for _role in (R.STREET_STAFF, R.FIRM_USER):
+    TODO[_role] = TODO[_role] + ("evaluations_to_fill",)
+
 
 # --- reading the declaration -------------------------------------------------------------------------------
 

@@ -119,6 +119,10 @@ HANDOFFS: dict[str, tuple[str, ...]] = {
     # firm sanctions (重大负面事件, enterprises/sanctions): the firm loses or regains the year's eligibility
     "sanction.imposed": ("firm", "district"),       # 取消当年评比资格: the firm, and the district that rates it
     "sanction.lifted": ("firm", "district"),        # the event behind it withdrawn, nothing else keeps it
+    # two-way evaluation (履约双向评价): the district publishes the year's campaign; the streets, the firms
+    # serving its estates and the communities' clerks (named by the campaign: LEVELS has no community level)
+    # are told the window in which to fill in their questionnaires
+    "evaluation.opened": ("street", "firm", "uploader"),
 }
 
 

@@ -643,6 +643,31 @@ STEPS.update({
         "aw", _ca_submit, lambda w: ca_confirm(w, w.assessment), "district_admin", SHANCHENG, _ca_url),
 })
 
+
+# --- two-way evaluation: the district publishes the year's campaign ----------------------------------------------
+
+def _evaluation_draft(w):
+    from evaluations.services import campaign_create
+
+    w.campaign = campaign_create(actor=w.users["district_admin"], district=w.shanting, year=2025,
+                                 opens_on=datetime.date(2025, 11, 1), closes_on=datetime.date(2025, 11, 30))
+
+
+def _evaluation_publish(w):
+    from evaluations.services import campaign_publish
+
+    campaign_publish(actor=w.users["district_admin"], campaign=w.campaign, today=datetime.date(2025, 10, 20))
+
+
+STEPS.update({
+    # every street of 山亭区, the firms serving its estates, and 梅园社区's clerk
+    "evaluation.opened": Step(
+        "world", _evaluation_draft, _evaluation_publish, "district_admin",
+        SHANCHENG | {"street_staff2", "community_clerk", "firm_user2"} | FIRM_1,
+        lambda w: reverse("evaluations:campaign_detail", args=[w.campaign.pk])),
+})
+
+
 def test_every_declared_event_has_a_worked_step():
     assert set(STEPS) == set(HANDOFFS)
 
