@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import contracts, credit, credit_admin, credit_public, firms, sanctions
+from .views import contracts, credit, credit_admin, credit_public, firms, sanction_policies, sanctions
 
 app_name = "enterprises"
 urlpatterns = [
@@ -43,6 +43,9 @@ urlpatterns = [
     path("sanctions/firms/<int:pk>/new/", sanctions.EventCreateView.as_view(), name="sanction_event_create"),
     path("sanctions/events/<int:pk>/", sanctions.EventDetailView.as_view(), name="sanction_event"),
     path("sanctions/files/<int:pk>/", sanctions.EventFileView.as_view(), name="sanction_file"),
+    path("sanctions/policies/", sanction_policies.SanctionPolicyListView.as_view(), name="sanction_policy_list"),
+    path("sanctions/policies/new/<int:district_pk>/", sanction_policies.SanctionPolicyCreateView.as_view(),
+         name="sanction_policy_create"),
     # Without login
     path("credit/public/", credit_public.PublicCreditFirmListView.as_view(), name="public_credit"),
     path("credit/public/firms/<int:pk>/", credit_public.PublicCreditFirmView.as_view(), name="public_credit_firm"),

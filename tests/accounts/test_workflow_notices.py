@@ -668,6 +668,52 @@ STEPS.update({
 })
 
 
+# --- firm sanctions: a safety accident recorded by the street -> imposed; withdrawn by the district -> lifted --
+
+ACCIDENT_DAY = datetime.date(2025, 4, 3)
+
+
+def _sanction_event_url(w):
+    return reverse("enterprises:sanction_event", args=[w.event.pk])
+
+
+def _sanction_policy(w):
+    from enterprises.models import SanctionPolicy
+
+    SanctionPolicy.objects.create(district=w.shanting, effective_from=datetime.date(2025, 1, 1))
+
+
+def _accident(w):
+    """山城街道 records a major safety accident at 梅花园 (firm 甲): the firm loses 2025 at once."""
+    from enterprises.sanctions.services import event_record
+
+    pdf = SimpleUploadedFile("事故认定书.pdf", b"%PDF-1.4 accident", content_type="application/pdf")
+    w.event = event_record(actor=w.users["street_staff"], firm=w.firm1, unit=Unit(w.shanting.pk, w.shancheng.pk),
+                           kind="safety_accident", occurred_on=ACCIDENT_DAY, estate=w.estate_a1,
+                           description="3 号楼电梯困人致伤", files=[pdf], now=credit_at(ACCIDENT_DAY))
+
+
+def _sanctioned(w):
+    _sanction_policy(w)
+    _accident(w)
+
+
+def _withdraw_accident(w):
+    from enterprises.sanctions.services import event_withdraw
+
+    event_withdraw(actor=w.users["district_admin"], event=w.event, reason="经复核系业主自行改装设备所致",
+                   now=credit_at(datetime.date(2025, 4, 10)))
+
+
+STEPS.update({
+    # the firm and every district user of 山亭区 (the street that recorded it is not told: it acted)
+    "sanction.imposed": Step("world", _sanction_policy, _accident, "street_staff", FIRM_1 | SHANTING,
+                             _sanction_event_url),
+    "sanction.lifted": Step("world", _sanctioned, _withdraw_accident, "district_admin",
+                            FIRM_1 | (SHANTING - {"district_admin"}), _sanction_event_url),
+})
+
+
 def test_every_declared_event_has_a_worked_step():
     assert set(STEPS) == set(HANDOFFS)
 
