@@ -103,6 +103,7 @@ def test_inside_the_window_the_street_fills_its_questionnaire_once(ew, login):
         assert [(p.evaluator_kind, str(p.target)) for p in detail.context["pairs"]] == [
             ("street", w.firm1.name), ("committee", "山城街道"), ("committee", "梅园社区")]
         assert detail.context["pending"] == 3
+        assert f'href="{url}" data-testid="fill-link"' in detail.content.decode()
         missing = client.post(url, post_data(w.of_firm[:5], [5, 4, 4, 3, 5]))
         assert "第 6 题请选择“是”或“否”。" in missing.content.decode()
         assert Response.objects.count() == 0
