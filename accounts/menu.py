@@ -127,6 +127,7 @@ LINKS: dict[str, Link] = {
     "frequencies": Link(_("检查频次设置"), "inspections:frequencies", "bi-calendar3", POLICIES),
     "rating_policies": Link(_("评定政策"), "ratings:policy_list", "bi-star-half", POLICIES),
     "subsidy_policies": Link(_("补贴政策"), "subsidies:policy_list", "bi-cash-coin", POLICIES),
+    "sanction_policies": Link(_("企业惩戒政策"), "enterprises:sanction_policy_list", "bi-exclamation-octagon", POLICIES),
     "public_ratings": Link(_("星级公示（公开）"), "ratings:public_list", "bi-megaphone", PUBLIC),
     "public_credit": Link(_("信用公示（公开）"), "enterprises:public_credit", "bi-megaphone", PUBLIC),
     # Accounts in the browser (accounts/views: the page itself refuses roles that may not manage users);
@@ -178,7 +179,8 @@ MENUS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
                                     "complaint_imports")),
         ("ratings", ("applications", "score_entry", "periods", "disqualifications", "yearly", "public_ratings")),
         ("subsidies", ("batches", "maintenance")),
-        ("policies", ("rubrics", "frequencies", "rating_policies", "subsidy_policies", "users", "api_tokens")),
+        ("policies", ("rubrics", "frequencies", "rating_policies", "subsidy_policies", "sanction_policies", "users",
+                      "api_tokens")),
     ),
     # District staff: no score entry, no inspection frequencies, no triage or registration (those pages
     # refuse them).
@@ -186,7 +188,7 @@ MENUS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
         ("stats", _DISTRICT_DATA + ("complaints", "complaint_rates", "complaint_imports")),
         ("ratings", ("applications", "periods", "disqualifications", "yearly", "public_ratings")),
         ("subsidies", ("batches", "maintenance")),
-        ("policies", ("rubrics", "rating_policies", "subsidy_policies")),
+        ("policies", ("rubrics", "rating_policies", "subsidy_policies", "sanction_policies")),
     ),
     R.STREET_STAFF: (
         ("estates", ("estates", "communities", "committees", "committee_assessments", "firms", "contracts", "credit")),
