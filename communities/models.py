@@ -1,6 +1,7 @@
 import datetime
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, Exists, OuterRef, Q, Value, When
@@ -498,6 +499,27 @@ class CommitteeTarget(models.Model):
 
     def __str__(self):
         return f"{self.district or _('全市')} · {self.year} · {self.get_form_display()} {self.value}%"
+
+    def clean(self):
+        """A 剩余小区比例 row needs its district and the programme's start; its steps add up to at most 100 %."""
+        if self.form == TargetForm.RATE:
+            if self.baseline_on is not None:
+                raise ValidationError({"baseline_on": _("组建率目标不需要基数日期。")})
+            return
+        if self.district_id is None:
+            raise ValidationError({"district": _("按年度完成剩余小区比例的目标须指定区。")})
+        if self.baseline_on is None:
+            raise ValidationError({"baseline_on": _("请填写基数日期（计划开始日，以该日尚未成立业委会的小区为基数）。")})
+        if self.baseline_on.year > self.year:
+            raise ValidationError({"baseline_on": _("基数日期不能晚于目标年度。")})
+        if self.value is None:
+            return
+        others = (CommitteeTarget.objects.filter(district_id=self.district_id, form=TargetForm.REMAINING_SHARE,
+                                                 baseline_on=self.baseline_on)
+                  .exclude(pk=self.pk).aggregate(total=models.Sum("value"))["total"] or Decimal(0))
+        if others + self.value > 100:
+            raise ValidationError({"value": _("同一计划各年度比例之和不能超过 100%%（其他年度已有 %(n)s%%）。")
+                                   % {"n": int(others) if others == int(others) else others.normalize()}})
 
 
 # --- owner-committee yearly assessment and allowance (章贡 四(一)) ---------------------------------------------

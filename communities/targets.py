@@ -40,7 +40,8 @@ class YearTarget:
     form: str
     share: Decimal  # 组建率: the rate; 剩余小区比例: the cumulative share of the baseline estates
     baseline_on: datetime.date | None = None
-    steps: tuple = field(default=())  # 剩余小区比例: ((year, step %), …) of the programme, oldest first
+    steps: tuple = field(default=())  # 剩余小区比例: ((year, step %), …) of the programme up to `year`
+    plan: tuple = field(default=())  # 剩余小区比例: every step of the programme, later years too
     row: CommitteeTarget | None = None  # the row in force (its year may be earlier than `year`)
 
     @property
@@ -54,23 +55,25 @@ class YearTarget:
 
 def _resolve(rows: list[CommitteeTarget], year: int) -> YearTarget | None:
     """The target in `year` from one district's rows (or the city's), any order."""
-    rows = sorted((r for r in rows if r.year <= year), key=lambda r: r.year)
+    every = sorted(rows, key=lambda r: r.year)
+    rows = [r for r in every if r.year <= year]
     if not rows:
         return None
     latest = rows[-1]
     if latest.form == TargetForm.RATE:
         return YearTarget(year=year, form=latest.form, share=latest.value, row=latest)
-    steps = tuple((r.year, r.value) for r in rows
-                  if r.form == TargetForm.REMAINING_SHARE and r.baseline_on == latest.baseline_on)
+    plan = tuple((r.year, r.value) for r in every
+                 if r.form == TargetForm.REMAINING_SHARE and r.baseline_on == latest.baseline_on)
+    steps = tuple((y, v) for y, v in plan if y <= year)
     share = min(sum((v for _, v in steps), Decimal(0)), Decimal(100))
     return YearTarget(year=year, form=latest.form, share=share, baseline_on=latest.baseline_on, steps=steps,
-                      row=latest)
+                      plan=plan, row=latest)
 
 
 def committee_targets(year: int, district_ids=None) -> dict[int | None, YearTarget]:
     """district id -> its target in `year` (None -> the city's), for every district that has rows and the
     city (one query). A district without rows of its own takes the city's: see target_of."""
-    qs = CommitteeTarget.objects.filter(year__lte=year)
+    qs = CommitteeTarget.objects.all()  # later rows too: a programme's plan is shown whole
     if district_ids is not None:
         qs = qs.filter(Q(district_id__in=list(district_ids)) | Q(district__isnull=True))
     by_district: dict[int | None, list] = {}
@@ -177,9 +180,37 @@ def committee_target_for_area(level: str, area_id: int | None, year: int) -> Yea
     elif level == "community":
         q |= Q(district_id__in=Community.objects.filter(pk=area_id).values("street__district_id"))
     rows: dict[int | None, list] = {}
-    for row in CommitteeTarget.objects.filter(q, year__lte=year):
+    for row in CommitteeTarget.objects.filter(q):
         rows.setdefault(row.district_id, []).append(row)
     own = next((r for d, r in rows.items() if d is not None), None)
-    if own is not None:
-        return _resolve(own, year)
-    return _resolve(rows.get(None, []), year)
+    return (_resolve(own, year) if own else None) or _resolve(rows.get(None, []), year)
+
+
+@dataclass(frozen=True)
+class PlaceProgress:
+    level: str  # "street" or "district"
+    place: object  # the Street or District
+    progress: Progress
+
+
+def progress_panel(*, user, today: datetime.date) -> list[PlaceProgress]:
+    """The progress panels of the street list: a street's staff see their street(s), everyone above the
+    street (district, city) each district they see. Two queries per place and one for the places; a city
+    has a handful of districts. Community clerks and firms get none (the targets are the street's and the
+    district's work)."""
+    from accounts.scope import scope_of
+
+    from .models import District
+
+    scope = scope_of(user)
+    year = today.year
+    if scope.city or scope.ids("district"):
+        districts = District.objects.visible_to(user).filter(
+            pk__in=Estate.objects.visible_to(user).values("community__street__district")).order_by("name")
+        if not scope.city:
+            districts = districts.filter(pk__in=scope.ids("district"))
+        return [PlaceProgress("district", d, district_progress(user=user, district=d, year=year)) for d in districts]
+    if scope.ids("street"):
+        streets = Street.objects.filter(pk__in=scope.ids("street")).select_related("district").order_by("name")
+        return [PlaceProgress("street", s, street_progress(user=user, street=s, year=year)) for s in streets]
+    return []

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from django.db.models import Count, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.views import ScopedListView
 from communities.filters.places import CommunityFilter, StreetFilter
 from communities.models import Community, Street
 from communities.selectors import common_targets, place_totals, with_place_stats
+from communities.targets import progress_panel
 
 
 def _pct(value):
@@ -59,6 +61,9 @@ class StreetListView(ScopedListView):
             estate_filter=Q(community__street__in=self.object_list.order_by().values("pk")),
         )
         ctx["targets"] = common_targets(ctx["object_list"])
+        today = timezone.localdate()
+        ctx["committee_progress"] = progress_panel(user=self.request.user, today=today)
+        ctx["year"] = today.year
         return ctx
 
 
