@@ -93,6 +93,7 @@ LINKS: dict[str, Link] = {
     "communities": Link(_("社区"), "communities:community_list", "bi-house", BASE),
     "committees": Link(_("业委会"), "communities:committee_list", "bi-person-badge", BASE),
     "committee_assessments": Link(_("业委会年度考核"), "communities:assessment_list", "bi-clipboard2-check", BASE),
+    "stations": Link(_("两站一中心"), "communities:station_list", "bi-geo-alt", BASE),
     "firm_self": Link(_("企业信息"), "enterprises:firm_list", "bi-building", BASE,
                       firm_page="enterprises:firm_detail"),
     "firms": Link(_("物业企业"), "enterprises:firm_list", "bi-building", BASE),
@@ -161,12 +162,12 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("calendar", _("日历"), "bi-calendar3"),
 )
 
-_DISTRICT_DATA = ("overview", "estates", "streets", "communities", "committees", "committee_assessments", "firms",
-                  "contracts", "credit", "inspections", "progress", "orders")
+_DISTRICT_DATA = ("overview", "estates", "streets", "communities", "committees", "committee_assessments", "stations",
+                  "firms", "contracts", "credit", "inspections", "progress", "orders")
 
 MENUS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     R.CITY_ADMIN: (
-        ("city", ("overview", "estates", "streets", "communities", "committees", "firms", "contracts",
+        ("city", ("overview", "estates", "streets", "communities", "committees", "stations", "firms", "contracts",
                   "inspections", "progress", "orders", "complaints", "complaint_rates",
                   "applications", "score_entry", "periods", "disqualifications", "yearly", "batches",
                   "rubrics", "frequencies", "rating_policies", "subsidy_policies")),
@@ -191,7 +192,8 @@ MENUS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
         ("policies", ("rubrics", "rating_policies", "subsidy_policies", "sanction_policies")),
     ),
     R.STREET_STAFF: (
-        ("estates", ("estates", "communities", "committees", "committee_assessments", "firms", "contracts", "credit")),
+        ("estates", ("estates", "communities", "committees", "committee_assessments", "stations", "firms", "contracts",
+                     "credit")),
         ("inspections", ("inspections", "progress", "rubrics")),
         ("orders", ("orders",)),
         ("complaints", ("complaints", "complaint_triage", "complaint_new", "complaint_rates", "complaint_imports")),
