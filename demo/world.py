@@ -51,6 +51,7 @@ from enterprises.validators import generate_credit_code
 from .complaints import seed_complaints
 from .credit import seed_credit
 from .dates import DemoDates
+from .fund_sanctions import seed_fund_and_sanctions
 from .policies import seed_policies
 from .supervision import seed_supervision
 
@@ -494,6 +495,7 @@ class Seeder:
                          managed=managed, say=say)
         seed_credit(dates=dates, say=say)
         seed_complaints(districts=list(self.districts.values()), say=say, now=dates.now)
+        seed_fund_and_sanctions(dates=dates, districts=[self.districts[SHANTING], self.districts[GUANCHENG]], say=say)
 
     def say(self, label: str, n: int) -> None:
         self.created.update({label: n})

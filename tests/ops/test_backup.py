@@ -132,8 +132,9 @@ def test_make_backup_and_make_restore_give_back_every_row_and_file(scratch):
     after, after_paid = figures(scratch["dst"])
     assert after == before
     assert after_paid == before_paid
-    # The demo's media: two inspection photos, the complaints' photos and its 12345 import files.
-    assert files(dst_media) == files(src_media) and len(files(dst_media)) == 24
+    # The demo's media: two inspection photos, the complaints' photos and its 12345 import files, and the
+    # report attached to 山城街道's media exposure (demo/fund_sanctions.py: evidence is required).
+    assert files(dst_media) == files(src_media) and len(files(dst_media)) == 25
     print(f"restored: {sum(after.values())} rows in {len(after)} main tables, {after_paid[0]} approved "
           f"payout lines summing {after_paid[1]} yuan, {len(files(dst_media))} media files")
 
