@@ -157,3 +157,23 @@ def test_a_new_version_counts_exposures_against_its_limit_from_its_effective_dat
     sanction = FirmSanction.objects.get(firm=w.firm1, year=2025)
     assert sanction.is_active and sanction.trigger == second
     assert sanction.reason == "企业发生重大负面事件（2025 年度第 2 次新闻媒体曝光）取消当年评比资格"
+
+
+@pytest.mark.parametrize("model", ["sanctionpolicy", "negativeevent", "firmsanction", "streetrunorder"])
+def test_the_django_admin_shows_the_sanction_tables_and_changes_none(pw, admin_client, model):
+    assert admin_client.get(reverse(f"admin:enterprises_{model}_changelist")).status_code == 200
+    assert admin_client.get(reverse(f"admin:enterprises_{model}_add")).status_code == 403
+
+
+def test_an_event_in_the_admin_is_read_only(pw, admin_client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    w = pw
+    event = _exposure(w, w.firm1, datetime.date(2025, 3, 10))
+    url = reverse("admin:enterprises_negativeevent_change", args=[event.pk])
+    page = admin_client.get(url)
+    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
+    admin_client.post(url, {"description": "改写", "kind": "crime"})
+    event.refresh_from_db()
+    assert event.kind == EventKind.MEDIA and event.description == "晚报报道小区电梯长期停运"
+    assert admin_client.post(reverse("admin:enterprises_negativeevent_delete", args=[event.pk]),
+                             {"post": "yes"}).status_code == 403
