@@ -287,7 +287,8 @@ def test_firm_detail_runs_a_fixed_number_of_queries(world, login, django_assert_
                                           deadline=datetime.date(2026, 1, 1), issued_by=world.users["street_staff"])
     client = login("district_admin")
     # 14 for the page + 2 for the rectification-order panel (counts by status, latest ten) + 3 for the
-    # complaints panel (latest complaints, the districts' weight, the quarter's rates).
-    with django_assert_max_num_queries(19):
+    # complaints panel (latest complaints, the districts' weight, the quarter's rates) + 3 for the sanction
+    # panel (active sanctions, open street-run orders, the latest events), none of them per estate.
+    with django_assert_max_num_queries(22):
         response = client.get(reverse("enterprises:firm_detail", args=[world.firm1.pk]))
     assert len(response.context["estates"]) == 21
