@@ -237,14 +237,15 @@ def my_lines(user):
     """Every line the user may see, newest batch first."""
     return (Payout.objects.visible_to(user)
             .select_related("batch__district", "estate__community", "street", "firm", "adjusts__batch")
-            .order_by("-batch__month", "street__name", "estate__name", "kind", "pk"))
+            .order_by("-batch__month", "street__name", "estate__name", "month", "kind", "pk"))
 
 
 def my_totals_by_estate(user) -> list[dict]:
-    """Per estate: months with a line, the user's total across months (SQL)."""
+    """Per estate: the service months with a line (not batches: a batch after a rating is published pays the
+    quarter's deferred months at once), the user's total across months (SQL)."""
     return list(Payout.objects.visible_to(user).order_by()
                 .values("estate_id", "estate__name", "estate__community__name", "street__name")
-                .annotate(total=Sum("amount"), months=Count("batch", distinct=True))
+                .annotate(total=Sum("amount"), months=Count("month", distinct=True))
                 .order_by("street__name", "estate__name", "estate_id"))
 
 

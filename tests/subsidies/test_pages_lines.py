@@ -184,6 +184,21 @@ def test_mine_shows_a_firms_own_lines_with_totals_per_month_and_estate(big, logi
     assert "梅花园" not in response.content.decode()
 
 
+def test_mine_counts_service_months_not_batches(big, login):
+    """A batch made after a quarter is published pays its deferred months at once: one batch, three months."""
+    line = Payout.objects.filter(batch=big.batch, firm=big.firm2, estate__name="北庄花园").get()
+    for back in (1, 2):  # January and February 2025, paid in the March batch
+        Payout.objects.create(batch=big.batch, estate=line.estate, month=line.month.replace(month=line.month.month - back),
+                              street=line.street, firm=line.firm, area=line.area, tier=line.tier, rate=line.rate,
+                              rating=line.rating, amount=line.amount)
+    response = login("firm_user2").get(reverse("subsidies:mine"))
+    by_estate = {e["estate__name"]: (e["months"], e["total"]) for e in response.context["by_estate"]}
+    assert by_estate["北庄花园"] == (4, Decimal("8000.04"))  # 2025-01..04, 2,000.01 each
+    html = response.content.decode()
+    for month in ("2025-01", "2025-02", "2025-03", "2025-04"):
+        assert f'data-testid="my-line-month">{month}<' in html
+
+
 def test_mine_for_a_street_shows_its_streets_lines(big, login):
     response = login("street_staff").get(reverse("subsidies:mine"))
     assert {line.street_id for line in response.context["lines"]} == {big.shancheng.pk}
