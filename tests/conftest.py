@@ -75,6 +75,10 @@ def _rows_seeded_by_migrations(request):
 
     if not Target.objects.exists():
         importlib.import_module("reports.migrations.0002_seed_targets").seed(django_apps, None)
+        # ...and, as the next migration does, move the committee-formation target to its one place
+        # (communities.CommitteeTarget).
+        importlib.import_module("reports.migrations.0003_committee_targets_to_communities").to_communities(
+            django_apps, None)
 
 
 @pytest.fixture
