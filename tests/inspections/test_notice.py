@@ -29,7 +29,7 @@ def at(y, m, d, h=10):
 
 def issue(world, estate, persona, now, problem="楼道堆放杂物"):
     return order_issue(actor=world.users[persona], estate=estate, problem=problem,
-                       deadline=now.date() + datetime.timedelta(days=5), now=now)
+                       deadline=timezone.localdate(now) + datetime.timedelta(days=5), now=now)  # Beijing date
 
 
 # --- The number scheme ---------------------------------------------------------------------------
