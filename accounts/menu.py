@@ -271,6 +271,21 @@ for _role in (R.STREET_STAFF, R.FIRM_USER):
     TODO[_role] = TODO[_role] + ("evaluations_to_fill",)
 
 
+# The old-estate maintenance fund (maintenance/): each step's applications wait on the roles that take it
+# (maintenance.services.applications.TRANSITIONS): district staff and admins review and disburse, admins
+# approve, the street corrects a returned application.
+for _key, _label, _status in (("fund_to_review", _("维修资金待审核"), "submitted"),
+                              ("fund_to_approve", _("维修资金待批准"), "reviewed"),
+                              ("fund_to_disburse", _("维修资金待拨付"), "approved"),
+                              ("fund_returned", _("维修资金申请被退回"), "returned")):
+    QUEUES[_key] = Queue(_label, "maintenance:application_list",
+                         _selector("maintenance.selectors.applications_awaiting", _status), f"status={_status}")
+for _role, _keys in ((R.DISTRICT_ADMIN, ("fund_to_review", "fund_to_approve", "fund_to_disburse")),
+                     (R.DISTRICT_STAFF, ("fund_to_review", "fund_to_disburse")),
+                     (R.STREET_STAFF, ("fund_returned",))):
+    TODO[_role] = TODO[_role] + _keys
+
+
 # --- reading the declaration -------------------------------------------------------------------------------
 
 def roles_of(user) -> frozenset:

@@ -219,3 +219,9 @@ def yearly_totals(user, year: int) -> dict:
 
 def years_with_applications(user) -> list[int]:
     return list(applications_for(user).order_by("-year").values_list("year", flat=True).distinct())
+
+
+def applications_awaiting(user, status: str):
+    """The 待办 rows of one step: the applications the user can see that wait in `status` (the menu shows
+    each queue only to the roles that take that step, accounts/menu.py)."""
+    return FundApplication.objects.visible_to(user).filter(status=status)

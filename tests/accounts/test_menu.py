@@ -147,7 +147,7 @@ def test_several_roles_see_the_union_in_declaration_order_once(client, world):
     todo = entry_html(html, "todo")
     assert re.findall(r'<span class="flex-grow-1">([^<]+)<', todo) == [
         "投诉待办", "待整改", "退回重改", "整改已逾期", "整改待验收", "申报待审核上报", "补贴待拨付企业", "信用待办",
-        "待填双向评价"]
+        "待填双向评价", "维修资金申请被退回"]
 
 
 # --- 待办 -------------------------------------------------------------------------------------------------
@@ -265,12 +265,13 @@ def test_the_bell_and_every_queue_are_counted_in_one_query(world, orders, django
     unread = Notification.objects.filter(user=user, read_at__isnull=True).count()
     assert unread >= 1
     scope_of(user)  # the roles, read once per request
-    assert len(menu.queues_for(user)) == 6
+    assert len(menu.queues_for(user)) == 7
     with django_assert_num_queries(1):
         counts = menu.header_counts(user, timezone.now())
     assert counts.unread == unread
     assert counts.queues == {"complaint_tasks": 0, "orders_to_accept": 1, "applications_to_report": 0,
-                             "batches_to_pass_on": 0, "credit_queue": 0, "evaluations_to_fill": 0}
+                             "batches_to_pass_on": 0, "credit_queue": 0, "evaluations_to_fill": 0,
+                             "fund_returned": 0}
 
 
 def _home_queries(client) -> list[str]:

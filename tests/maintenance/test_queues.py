@@ -1,0 +1,35 @@
+"""The fund's 待办 queues (accounts/menu.py): each step's applications are counted for the people who take
+that step, inside their scope, and leave the queue when the step is taken."""
+from django.utils import timezone
+
+from accounts import menu
+
+from .conftest import step, submit, through
+
+
+def counts(w, persona):
+    keys = ("fund_to_review", "fund_to_approve", "fund_to_disburse", "fund_returned")
+    got = menu.header_counts(w.users[persona], timezone.now()).queues
+    return {k: got[k] for k in keys if k in got}
+
+
+def test_each_step_waits_on_the_people_who_take_it(mw):
+    w = mw
+    a = submit(w, w.lift_estate, area=4000, per_sqm=75, has_lift=True)   # 山城街道
+    b = submit(w, w.bz_estate, area=3000, per_sqm=55, actor="street_staff2")  # 北庄街道, same district
+    assert counts(w, "district_staff") == {"fund_to_review": 2, "fund_to_disburse": 0}
+    assert counts(w, "district_admin") == {"fund_to_review": 2, "fund_to_approve": 0, "fund_to_disburse": 0}
+    assert counts(w, "district_admin_gc") == {"fund_to_review": 0, "fund_to_approve": 0, "fund_to_disburse": 0}
+    assert counts(w, "street_staff") == {"fund_returned": 0}
+
+    through(w, a, "review")
+    step(w, b, "return", "district_staff", comment="面积与房产测绘报告不符")
+    assert counts(w, "district_staff") == {"fund_to_review": 0, "fund_to_disburse": 0}
+    assert counts(w, "district_admin") == {"fund_to_review": 0, "fund_to_approve": 1, "fund_to_disburse": 0}
+    assert counts(w, "street_staff") == {"fund_returned": 0}      # b is 北庄街道's, not 山城街道's
+    assert counts(w, "street_staff2") == {"fund_returned": 1}
+
+    a.refresh_from_db()
+    step(w, a, "approve", "district_admin")
+    assert counts(w, "district_staff") == {"fund_to_review": 0, "fund_to_disburse": 1}
+    assert counts(w, "district_admin")["fund_to_approve"] == 0
