@@ -66,6 +66,9 @@ SHOWN: dict[str, Shown] = {
     "enterprises.credityear": Shown(
         "computed_at", lambda y: f"{y.year} {_('年度信用记分')} · {y.get_status_display()}",
         lambda y: reverse("enterprises:credit_year", args=[y.year])),
+    "maintenance.fundapplication": Shown(
+        "submitted_on", lambda a: f"{_('维修资金')} · {_estate(a)} · {a.get_status_display()}",
+        lambda a: reverse("maintenance:application_detail", args=[a.pk]), ("estate",)),
 }
 
 
@@ -93,7 +96,11 @@ def _querysets(rows) -> list:
 
 def oldest(queryset, limit: int = PER_QUEUE) -> list[Row]:
     """The first `limit` rows of a queue's queryset, oldest first, as Rows (one query)."""
-    shown = SHOWN[queryset.model._meta.label_lower]
+    shown = SHOWN.get(queryset.model._meta.label_lower)
+    if shown is None:
+        # Rows with no date of their own (the firms, streets and communities a unit still has to evaluate,
+        # evaluations.selectors.to_fill): the queue shows its count and the link to its page only.
+        return []
     qs = queryset.order_by(shown.date, "pk")
     if shown.related:
         qs = qs.select_related(*shown.related)

@@ -33,3 +33,27 @@ def test_each_step_waits_on_the_people_who_take_it(mw):
     step(w, a, "approve", "district_admin")
     assert counts(w, "district_staff") == {"fund_to_review": 0, "fund_to_disburse": 1}
     assert counts(w, "district_admin")["fund_to_approve"] == 0
+
+
+def test_the_home_page_lists_the_waiting_applications_oldest_first(mw, login):
+    """The 待办 card on the home page (reports/work_list.py) shows the fund's rows with their links; it
+    failed with a 500 on the district home of the seeded demo before the fund's rows had a way to show."""
+    from django.urls import reverse
+
+    w = mw
+    a = submit(w, w.lift_estate, area=4000, per_sqm=75, has_lift=True)
+    response = login("district_staff").get(reverse("home"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "维修资金待审核" in html
+    assert reverse("maintenance:application_detail", args=[a.pk]) in html
+    assert "维修资金 · 建设新村 · 已提交" in html
+
+
+def test_a_queue_of_rows_without_a_date_shows_its_count_only(world):
+    """The evaluation targets (firms, streets, communities) have no date to order by: no rows, no error."""
+    from enterprises.models import Firm
+    from reports.work_list import oldest
+
+    assert Firm.objects.exists()
+    assert oldest(Firm.objects.all()) == []
