@@ -101,6 +101,11 @@ def test_inspect_score_submit_order_answer_accept(page, live_server, world, rubr
     assert inspection.scores.get(item=item).score == Decimal("2.5")
     page.screenshot(path=str(SCREENSHOTS / "e2e-inspection-04-bad-score-390.png"))
     page.fill(f"#score_{item.pk}", "2.5")
+    # Leave the field and let its error clear first: the message's line goes away on blur, which moves
+    # the 提交 button; a click aimed before that shift could land beside it (seen once under CI load).
+    page.locator(f"#score_{item.pk}").blur()
+    expect(page.locator(f"#err-score_{item.pk}")).to_have_text("")
+    expect(page.locator("#save-status")).to_contain_text("已保存")
 
     page.get_by_role("button", name="提交").click()
     page.wait_for_url(re.compile(rf"/inspections/{inspection.pk}/$"))
