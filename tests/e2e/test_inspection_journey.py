@@ -44,6 +44,9 @@ def log_out(page):
     toggler = page.locator(".navbar-toggler")
     if toggler.is_visible():
         toggler.click()
+        # Wait for the folded menu to finish opening (Bootstrap: .collapsing, then .show): a click during the
+        # animation missed 退出 once under CI load.
+        expect(page.locator(".navbar-collapse")).to_have_class(re.compile(r"(^|\s)show(\s|$)"))
     page.get_by_role("button", name="退出").click()
     page.wait_for_url(re.compile(r"/accounts/login/"))
 
