@@ -1,24 +1,18 @@
 """The demo (`demo/`, `manage.py seed_demo`) sits on top: it imports the other apps and no other app's Python
 imports it; it is the last installed app and the only home of seed_demo."""
 import re
-from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
 from django.core.management import get_commands
 
-ROOT = Path(settings.BASE_DIR)
-SKIP = {".venv", "var", "node_modules", "tests", "demo", ".git", "static", "test-results"}
-IMPORT = re.compile(r"^\s*(from\s+demo(\.|\s)|import\s+demo\b)|import_module\(\s*[\"']demo\b"
-                    r"|import_string\(\s*[\"']demo\.", re.M)
+from ._layering import ROOT, import_pattern, importers_of, python_files_outside
+
+IMPORT = import_pattern("demo")
 
 
 def python_files_outside_demo():
-    for path in ROOT.rglob("*.py"):
-        parts = path.relative_to(ROOT).parts
-        if parts[0] in SKIP or any(p.startswith(".") for p in parts):
-            continue
-        yield path
+    return python_files_outside("demo")
 
 
 def test_the_scan_sees_the_other_apps():
@@ -28,8 +22,7 @@ def test_the_scan_sees_the_other_apps():
 
 
 def test_no_other_app_imports_demo():
-    offenders = [str(p.relative_to(ROOT)) for p in python_files_outside_demo() if IMPORT.search(p.read_text())]
-    assert offenders == []
+    assert importers_of("demo") == []
 
 
 def test_the_pattern_catches_an_import():
